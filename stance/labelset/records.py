@@ -1,0 +1,111 @@
+"""One labelled sentence per JSON line, read with its file and line number."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ORIGINS = ("corpus", "translation", "authored")
+FIELD_ORDER = (
+    "id", "text", "lang", "source", "stance", "techniques", "origin",
+    "derived_from", "split", "start", "end", "note",
+)
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """A labelled sentence as stored in ``labels/data/**/*.jsonl``.
+
+    ``split`` is stored on origin sentences only; derived copies (translations,
+    authored variants) inherit their origin's split (see :func:`resolve_splits`).
+    """
+
+    id: str
+    text: str
+    lang: str
+    source: str
+    stance: str
+    techniques: tuple[str, ...]
+    origin: str
+    derived_from: str | None = None
+    split: str | None = None
+    start: int | None = None
+    end: int | None = None
+    note: str | None = None
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_json(self) -> str:
+        data = {
+            "id": self.id, "text": self.text, "lang": self.lang, "source": self.source,
+            "stance": self.stance, "techniques": list(self.techniques), "origin": self.origin,
+            "derived_from": self.derived_from, "split": self.split,
+            "start": self.start, "end": self.end, "note": self.note,
+        }
+        return json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class RawLine:
+    """A line that could be read from a file, parsed or not."""
+
+    file: str
+    line: int
+    data: Any = None
+    error: str | None = None
+
+
+def data_files(labels_dir: str | Path) -> list[Path]:
+    """All label files below ``labels_dir/data`` in a stable order."""
+    return sorted(Path(labels_dir, "data").rglob("*.jsonl"))
+
+
+def read_raw(labels_dir: str | Path) -> list[RawLine]:
+    """Every non-blank line of every label file, JSON-decoded where possible."""
+    out: list[RawLine] = []
+    for path in data_files(labels_dir):
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            out.append(RawLine(name, 0, error=f"file is not UTF-8 ({err.reason} at byte {err.start})"))
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                out.append(RawLine(name, number, data=json.loads(line)))
+            except json.JSONDecodeError as err:
+                out.append(RawLine(name, number, error=f"malformed JSON: {err.msg} (column {err.colno})"))
+    return out
+
+
+def read_records(labels_dir: str | Path) -> list[LabelRecord]:
+    """Read records without checking them; use :func:`stance.labelset.load_checked` for training."""
+    records = []
+    for raw in read_raw(labels_dir):
+        if raw.error is None and isinstance(raw.data, dict):
+            record = record_from_dict(raw.data, raw.file, raw.line)
+            if record is not None:
+                records.append(record)
+    return records
+
+
+def record_from_dict(data: dict, file: str, line: int) -> LabelRecord | None:
+    """Build a record from a decoded line; ``None`` when required fields are not strings."""
+    try:
+        return LabelRecord(
+            id=data["id"], text=data["text"], lang=data["lang"], source=data["source"],
+            stance=data["stance"], techniques=tuple(data.get("techniques") or ()),
+            origin=data["origin"], derived_from=data.get("derived_from"),
+            split=data.get("split"), start=data.get("start"), end=data.get("end"),
+            note=data.get("note"), file=file, line=line,
+        )
+    except (KeyError, TypeError):
+        return None
