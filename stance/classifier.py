@@ -1,0 +1,194 @@
+"""Load a trained model folder and predict: preprocess, forward, postprocess."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import overload
+
+import torch
+from safetensors.torch import load_file
+from transformers import AutoConfig, AutoTokenizer
+
+from .aggregate import aggregate_article
+from .locate import resolve_model
+from .model_info import WEIGHTS_FILE, ModelFolderError, ModelInfo
+from .modeling import StanceModel
+from .results import ArticleResult, Prediction, SentenceResult
+from .segment import split_sentences
+
+
+def _pick_device(device: str | torch.device) -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'auto'") from None
+
+
+def check_texts(texts) -> tuple[list[str], bool]:
+    """Validate the input of :meth:`StanceClassifier.predict`; returns (texts, was_single)."""
+    if isinstance(texts, str):
+        items, single = [texts], True
+    elif isinstance(texts, Iterable) and not isinstance(texts, (bytes, Mapping)):
+        items, single = list(texts), False
+    else:
+        raise TypeError(f"predict() takes a string or a list of strings, got {type(texts).__name__}")
+    for index, text in enumerate(items):
+        if not isinstance(text, str):
+            raise TypeError(f"item {index} is {type(text).__name__}, not str: every text must be a string")
+        if not text.strip():
+            raise ValueError(f"item {index} is empty or whitespace only: remove it or give it text")
+    return items, single
+
+
+class StanceClassifier:
+    """A trained stance model, ready to predict. Create it with :func:`stance.load`."""
+
+    def __init__(self, model: StanceModel, tokenizer, info: ModelInfo, path: Path,
+                 device: torch.device):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.path = path
+        self.device = device
+
+    @classmethod
+    def from_folder(cls, name_or_path: str | os.PathLike | None = None,
+                    device: str = "cpu") -> "StanceClassifier":
+        path = resolve_model(name_or_path)
+        info = ModelInfo.load(path)
+        weights = path / WEIGHTS_FILE
+        if not weights.is_file():
+            raise ModelFolderError(f"{path} has no {WEIGHTS_FILE}; rebuild the model.")
+        config = AutoConfig.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = StanceModel.from_encoder_config(config, len(info.stance_labels),
+                                                len(info.technique_labels))
+        model.load_state_dict(load_file(weights), strict=True)
+        target = _pick_device(device)
+        model.to(target).eval()
+        return cls(model, tokenizer, info, path, target)
+
+    # -- public API -------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def version(self) -> str:
+        return self.info.version
+
+    @property
+    def stance_labels(self) -> tuple[str, ...]:
+        return self.info.stance_labels
+
+    @property
+    def technique_labels(self) -> tuple[str, ...]:
+        return self.info.technique_labels
+
+    def __repr__(self) -> str:
+        return (f"StanceClassifier(name={self.name!r}, version={self.version!r}, "
+                f"stance={list(self.stance_labels)}, techniques={list(self.technique_labels)}, "
+                f"device={str(self.device)!r})")
+
+    @overload
+    def predict(self, texts: str, *, batch_size: int = ..., thresholds: Mapping[str, float] | None = ...) -> Prediction: ...
+    @overload
+    def predict(self, texts: Iterable[str], *, batch_size: int = ..., thresholds: Mapping[str, float] | None = ...) -> list[Prediction]: ...
+
+    def predict(self, texts, *, batch_size: int = 32, thresholds: Mapping[str, float] | None = None):
+        """Predict stance and techniques; a string gives one result, a list a list in the same order.
+
+        ``thresholds`` overrides the tuned threshold of some techniques for this call.
+        """
+        items, single = check_texts(texts)
+        limits = self._thresholds(thresholds)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        stance_probs, technique_probs, truncated = self.predict_probabilities(items, batch_size)
+        results = [
+            self._postprocess(text, sp, tp, limits, cut)
+            for text, sp, tp, cut in zip(items, stance_probs, technique_probs, truncated)
+        ]
+        return results[0] if single else results
+
+    def score_article(self, text: str, *, lang: str | None = None, batch_size: int = 32,
+                      thresholds: Mapping[str, float] | None = None) -> ArticleResult:
+        """Split an article into sentences (page furniture dropped) and score each one."""
+        if not isinstance(text, str):
+            raise TypeError(f"score_article() takes a string, got {type(text).__name__}")
+        if lang is None:
+            from .language import detect_language
+
+            lang = detect_language(text)
+        spans = split_sentences(text, lang)
+        if not spans:
+            raise ValueError("the article has no sentences to score (empty, or only page furniture)")
+        predictions = self.predict([s.text for s in spans], batch_size=batch_size,
+                                   thresholds=thresholds)
+        sentences = tuple(SentenceResult(s.text, s.start, s.end, p) for s, p in zip(spans, predictions))
+        return aggregate_article(sentences, lang, self.stance_labels, self.technique_labels,
+                                 self.info.stance_default)
+
+    # -- pipeline steps ---------------------------------------------------
+
+    def _thresholds(self, override: Mapping[str, float] | None) -> dict[str, float]:
+        limits = dict(self.info.thresholds)
+        for name, value in (override or {}).items():
+            if name not in limits:
+                raise ValueError(f"unknown technique {name!r} in thresholds; this model knows: "
+                                 f"{', '.join(self.technique_labels)}")
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"threshold for {name!r} must be within [0, 1], got {value}")
+            limits[name] = float(value)
+        return limits
+
+    def preprocess(self, texts: list[str]) -> tuple[list[list[int]], list[bool]]:
+        """Token ids for each text, cut to the model's window; and whether each was cut."""
+        prefixed = [self.info.text_prefix + t for t in texts]
+        encoded = self.tokenizer(prefixed, truncation=True, max_length=self.info.max_length,
+                                 return_overflowing_tokens=True, return_attention_mask=False)
+        ids: list[list[int] | None] = [None] * len(texts)
+        truncated = [False] * len(texts)
+        for row, sample in enumerate(encoded["overflow_to_sample_mapping"]):
+            if ids[sample] is None:
+                ids[sample] = encoded["input_ids"][row]
+            else:
+                truncated[sample] = True
+        return ids, truncated
+
+    def forward(self, ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits for one batch of token ids (padded to the longest in the batch)."""
+        batch = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+        with torch.inference_mode():
+            out = self.model(input_ids=batch["input_ids"].to(self.device),
+                             attention_mask=batch["attention_mask"].to(self.device))
+        return out["stance_logits"].float().cpu(), out["technique_logits"].float().cpu()
+
+    def predict_logits(self, texts: list[str], batch_size: int = 32):
+        """Raw stance and technique logits in input order, and which texts were cut."""
+        ids, truncated = self.preprocess(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        stance = torch.empty(len(ids), len(self.stance_labels))
+        technique = torch.empty(len(ids), len(self.technique_labels))
+        for begin in range(0, len(order), batch_size):
+            chunk = order[begin:begin + batch_size]
+            stance[chunk], technique[chunk] = self.forward([ids[i] for i in chunk])
+        return stance, technique, truncated
+
+    def predict_probabilities(self, texts: list[str], batch_size: int = 32):
+        """Calibrated stance probabilities and technique probabilities, in input order."""
+        stance, technique, truncated = self.predict_logits(texts, batch_size)
+        stance = torch.softmax(stance / self.info.temperature, dim=-1)
+        return stance.tolist(), torch.sigmoid(technique).tolist(), truncated
+
+    def _postprocess(self, text, stance_probs, technique_probs, limits, truncated) -> Prediction:
+        stance_scores = dict(zip(self.stance_labels, (round(p, 6) for p in stance_probs)))
+        technique_scores = dict(zip(self.technique_labels, (round(p, 6) for p in technique_probs)))
+        best = max(stance_scores, key=stance_scores.get)
+        chosen = tuple(n for n in self.technique_labels if technique_scores[n] >= limits[n])
+        return Prediction(text, best, stance_scores, chosen, technique_scores, truncated)

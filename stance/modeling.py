@@ -1,0 +1,74 @@
+"""The network: one transformer encoder, mean pooling, and two heads.
+
+The stance head is single-label (softmax over the stance classes); the
+technique head is multi-label (one sigmoid per technique). Both read the same
+pooled sentence vector, so one forward pass gives both. The sizes of the heads
+come from the label names stored with the model, never from code.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import AutoModel, PretrainedConfig
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average the token vectors that are not padding."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+
+
+class StanceModel(nn.Module):
+    """Encoder + stance head + technique head.
+
+    ``forward`` returns a dict with ``stance_logits`` (batch x stances) and
+    ``technique_logits`` (batch x techniques), plus ``loss`` when labels are given.
+    """
+
+    def __init__(self, encoder: nn.Module, n_stance: int, n_techniques: int, dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.stance_head = nn.Linear(hidden, n_stance)
+        self.technique_head = nn.Linear(hidden, n_techniques)
+        # Loss weights for class imbalance; set by the trainer, saved as buffers.
+        self.register_buffer("stance_weight", torch.ones(n_stance), persistent=True)
+        self.register_buffer("technique_pos_weight", torch.ones(n_techniques), persistent=True)
+
+    @classmethod
+    def from_encoder_config(cls, config: PretrainedConfig, n_stance: int, n_techniques: int) -> "StanceModel":
+        """An untrained model of the given encoder architecture (weights loaded separately)."""
+        return cls(AutoModel.from_config(config, add_pooling_layer=False), n_stance, n_techniques)
+
+    @classmethod
+    def from_pretrained_encoder(cls, path: str, n_stance: int, n_techniques: int, **kwargs) -> "StanceModel":
+        """Start training from a pretrained encoder (a local folder, or a Hub id)."""
+        encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, **kwargs)
+        return cls(encoder, n_stance, n_techniques)
+
+    @property
+    def config(self) -> PretrainedConfig:
+        return self.encoder.config
+
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return mean_pool(hidden, attention_mask)
+
+    def forward(self, input_ids, attention_mask, stance_labels=None, technique_labels=None, **_):
+        pooled = self.dropout(self.encode(input_ids, attention_mask))
+        out = {
+            "stance_logits": self.stance_head(pooled),
+            "technique_logits": self.technique_head(pooled),
+        }
+        if stance_labels is not None and technique_labels is not None:
+            stance_loss = nn.functional.cross_entropy(
+                out["stance_logits"], stance_labels, weight=self.stance_weight
+            )
+            technique_loss = nn.functional.binary_cross_entropy_with_logits(
+                out["technique_logits"], technique_labels.to(out["technique_logits"].dtype),
+                pos_weight=self.technique_pos_weight,
+            )
+            out["loss"] = stance_loss + technique_loss
+        return out

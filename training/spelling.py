@@ -1,0 +1,46 @@
+"""Spelling and naming swaps (Kiev/Kyiv, "на/в Украине" ...) that must not decide stance."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SpellingVariants:
+    """Groups of interchangeable forms per language, from ``labels/spelling_variants.json``."""
+
+    groups: dict[str, list[list[str]]]
+
+    @classmethod
+    def load(cls, labels_dir: str | Path) -> "SpellingVariants":
+        path = Path(labels_dir, "spelling_variants.json")
+        if not path.is_file():
+            return cls({})
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls({k: v for k, v in data.items() if not k.startswith("_")})
+
+    def _pattern(self, form: str) -> re.Pattern:
+        return re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
+
+    def contains(self, text: str, lang: str) -> bool:
+        return any(self._pattern(f).search(text) for group in self.groups.get(lang, ()) for f in group)
+
+    def swap(self, text: str, lang: str) -> str:
+        """Replace every form found with the next form of its group (cyclically)."""
+        out = text
+        for group in self.groups.get(lang, ()):
+            found = [f for f in group if self._pattern(f).search(out)]
+            if not found:
+                continue
+            # Placeholders first, so that A->B and B->A in one text do not undo each other.
+            marks = {}
+            for i, form in enumerate(found):
+                mark = f"\x00{i}\x00"
+                marks[mark] = group[(group.index(form) + 1) % len(group)]
+                out = self._pattern(form).sub(mark, out)
+            for mark, replacement in marks.items():
+                out = out.replace(mark, replacement)
+        return out
