@@ -41,6 +41,113 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    try:
+        from training.train import run_from_args
+    except ImportError as err:
+        print(f"error: training needs the 'train' extra ({err}); install it with "
+              "pip install 'stance[train]'", file=sys.stderr)
+        return 1
+    return run_from_args(args)
+
+
+def _add_train(sub) -> None:
+    train = sub.add_parser("train", help="fine-tune a model on labels/ (needs the 'train' extra)",
+                           description="Check the labels, fine-tune the base encoder, tune thresholds "
+                           "and temperature on dev, report test figures and baselines, and write a "
+                           "model folder with its model card.")
+    try:
+        from training.train import build_parser as add_train_arguments
+    except ImportError:
+        train.add_argument("rest", nargs=argparse.REMAINDER)
+    else:
+        add_train_arguments(train)
+    train.set_defaults(func=_cmd_train)
+
+
+def _load_model(args: argparse.Namespace):
+    import stance
+
+    return stance.load(args.model, device=args.device)
+
+
+def _thresholds(pairs: list[str] | None) -> dict[str, float] | None:
+    if not pairs:
+        return None
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise SystemExit(f"error: --threshold takes NAME=VALUE (e.g. loaded_language=0.6), got {pair!r}")
+        if not sep:
+            raise SystemExit(f"error: --threshold takes NAME=VALUE, got {pair!r}")
+    return out
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import json
+
+    texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not texts:
+        print("error: give a text to predict, or lines on standard input", file=sys.stderr)
+        return 2
+    model = _load_model(args)
+    predictions = model.predict(texts, thresholds=_thresholds(args.threshold))
+    for p in predictions:
+        if args.json:
+            print(json.dumps(p.to_dict(), ensure_ascii=False))
+            continue
+        print(p.text)
+        scores = "  ".join(f"{k} {v:.2f}" for k, v in p.stance_scores.items())
+        print(f"  stance:     {p.stance}   ({scores})")
+        shown = "  ".join(f"{k} {v:.2f}" + (" *" if k in p.techniques else "")
+                          for k, v in p.technique_scores.items())
+        print(f"  techniques: {', '.join(p.techniques) or 'none'}   ({shown})")
+        if p.truncated:
+            print("  note: text longer than the model's window; only its beginning was read")
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .scoring import ScoreOptions, score_inputs
+    from .scoring.documents import InputOptions
+
+    fmt = args.format or ("csv" if args.csv else "parquet" if args.out.endswith(".parquet")
+                          else "csv" if args.out.endswith(".csv") else "jsonl")
+    for item in args.inputs:
+        if item != "-" and not Path(item).exists():
+            print(f"error: input {item!r} does not exist", file=sys.stderr)
+            return 2
+    try:
+        options = ScoreOptions(
+            out=args.out, format=fmt, errors=args.errors,
+            inputs=InputOptions(args.id_field, args.text_field, args.stdin_format),
+            batch_size=args.batch_size, language=args.language,
+            thresholds=_thresholds(args.threshold), progress=not args.quiet)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    model = _load_model(args)
+    summary = score_inputs(model, args.inputs, options)
+    print(f"{summary}\nresults: {args.out}" + (f"\nerrors: {options.errors_path}"
+                                                 if summary.failed else ""), file=sys.stderr)
+    if summary.scored == 0 and summary.skipped == 0:
+        print("error: nothing could be scored", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None,
+                        help="model folder or Hub id (default: $STANCE_MODEL, models/default, "
+                        "then the user cache)")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--threshold", action="append", metavar="NAME=VALUE",
+                        help="override one technique's threshold (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -60,16 +167,52 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--assign-splits", action="store_true",
                        help="give new sentences a train/dev/test split (existing ones never move)")
     check.set_defaults(func=_cmd_check)
+    _add_train(sub)
+
+    predict = sub.add_parser("predict", help="predict stance and techniques for texts",
+                             description="Predict one result per text (arguments, or lines on "
+                             "standard input).")
+    predict.add_argument("text", nargs="*", help="texts to classify (default: lines of stdin)")
+    predict.add_argument("--json", action="store_true", help="one JSON object per text")
+    _add_model_options(predict)
+    predict.set_defaults(func=_cmd_predict)
+
+    score = sub.add_parser("score", help="score whole articles into per-article results",
+                           description="Score articles (.txt, .md, .html, .jsonl files, folders, "
+                           "or - for stdin) sentence by sentence. Rerunning the same command "
+                           "skips documents already written (same id and content hash).")
+    score.add_argument("inputs", nargs="+", metavar="INPUT")
+    score.add_argument("--out", required=True, help="results file (.jsonl, .csv or .parquet)")
+    score.add_argument("--csv", action="store_true", help="write one CSV row per sentence")
+    score.add_argument("--format", choices=["jsonl", "csv", "parquet"], default=None,
+                       help="output format (default: from the --out suffix, else jsonl)")
+    score.add_argument("--errors", default=None,
+                       help="errors file (default: OUT's name with .errors.jsonl)")
+    score.add_argument("--id-field", default="id", help="JSON Lines field with the document id")
+    score.add_argument("--text-field", default="text", help="JSON Lines field with the text")
+    score.add_argument("--stdin-format", default="auto", choices=["auto", "text", "html", "jsonl"])
+    score.add_argument("--language", default=None,
+                       help="ISO code for all documents (default: detected per document)")
+    score.add_argument("--batch-size", type=int, default=32)
+    score.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_model_options(score)
+    score.set_defaults(func=_cmd_score)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .locate import ModelNotFoundError
+    from .model_info import ModelFolderError
+
     try:
         return args.func(args)
+    except (ModelNotFoundError, ModelFolderError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 # Languages the labelled data covers; detection is restricted to these plus a
 # few neighbours so that short Cyrillic texts are not mistaken for Bulgarian etc.
@@ -11,9 +12,9 @@ _CANDIDATES = ("en", "ru", "uk", "be", "bg", "de", "fr", "es", "pl", "it", "tr")
 
 @functools.lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_modelpath(Path(MODEL_DIR) / MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(_CANDIDATES))
     return identifier
 

