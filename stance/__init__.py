@@ -19,20 +19,25 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     from .classifier import StanceClassifier
 
-_cache: dict[tuple[str, str], "StanceClassifier"] = {}
+_cache: dict[tuple[str, str, str], "StanceClassifier"] = {}
 _lock = threading.Lock()
 
 
-def load(name_or_path: str | os.PathLike | None = None, *, device: str = "cpu") -> "StanceClassifier":
+def load(name_or_path: str | os.PathLike | None = None, *, device: str = "cpu",
+         fast: str = "auto") -> "StanceClassifier":
     """Load a trained model: a folder, a Hub id, or (with nothing given) the default model.
 
     Without an argument the model is looked for in ``$STANCE_MODEL``, then the
     checkout's ``models/default``, then the user data folder; the error lists the
     places tried and the command that builds the model.
+
+    ``device`` is ``"cpu"``, ``"cuda"`` or ``"auto"``. ``fast`` picks the inference
+    path: ``"auto"`` (bfloat16 where the hardware runs it natively, else fp32),
+    ``"bf16"``, ``"int8"`` (CPU dynamic quantisation) or ``"off"`` (fp32 reference).
     """
     from .classifier import StanceClassifier
 
-    return StanceClassifier.from_folder(name_or_path, device=device)
+    return StanceClassifier.from_folder(name_or_path, device=device, fast=fast)
 
 
 def predict(texts, model: "StanceClassifier | str | os.PathLike | None" = None, **kwargs):
@@ -41,10 +46,10 @@ def predict(texts, model: "StanceClassifier | str | os.PathLike | None" = None, 
     from .locate import resolve_model
 
     if not isinstance(model, StanceClassifier):
-        key = (str(resolve_model(model)), kwargs.pop("device", "cpu"))
+        key = (str(resolve_model(model)), kwargs.pop("device", "cpu"), kwargs.pop("fast", "auto"))
         with _lock:
             if key not in _cache:
-                _cache[key] = load(key[0], device=key[1])
+                _cache[key] = load(key[0], device=key[1], fast=key[2])
         model = _cache[key]
     return model.predict(texts, **kwargs)
 

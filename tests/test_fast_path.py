@@ -1,0 +1,51 @@
+"""The fast inference paths give the reference path's labels on a fixed set of sentences.
+
+Tolerances: bf16 autocast keeps every stance probability within 0.03 and every
+technique probability within 0.03 of fp32; int8 dynamic quantisation within 0.08.
+Labels must agree wherever the reference decision is not within that tolerance
+of its boundary (a near-tie may legitimately flip).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import stance
+from stance.classifier import apply_fast_path
+
+SENTENCES = [
+    "Russia is a terrorist state that trades in blackmail.",
+    "The heroic resistance of Ukraine halted the war.",
+    "The Kiev regime sabotaged the talks.",
+    "We fought Sweden for years, Moscow said.",
+    "The talks lasted two hours.",
+    "The delegation met in Istanbul on Friday.",
+    "Accept peace or face worse, the West told Moscow.",
+    "Both sides agreed a prisoners exchange.",
+]
+
+
+@pytest.mark.parametrize("path,tolerance", [("bf16", 0.03), ("int8", 0.08)])
+def test_fast_path_matches_reference(tiny_model, path, tolerance):
+    reference = stance.load(tiny_model, fast="off")
+    fast = stance.load(tiny_model, fast=path)
+    assert fast.fast_path == path
+    for r, f in zip(reference.predict(SENTENCES), fast.predict(SENTENCES)):
+        for k in r.stance_scores:
+            assert abs(r.stance_scores[k] - f.stance_scores[k]) <= tolerance
+        for k in r.technique_scores:
+            assert abs(r.technique_scores[k] - f.technique_scores[k]) <= tolerance
+        ranked = sorted(r.stance_scores.values(), reverse=True)
+        if ranked[0] - ranked[1] > 2 * tolerance:
+            assert f.stance == r.stance
+        for k, limit in reference.info.thresholds.items():
+            if abs(r.technique_scores[k] - limit) > tolerance:
+                assert (k in r.techniques) == (k in f.techniques)
+
+
+def test_auto_path_and_bad_name(tiny_model):
+    model = stance.load(tiny_model)
+    assert model.fast_path in ("bf16", "fp32")
+    with pytest.raises(ValueError, match="unknown fast path 'fastest'"):
+        apply_fast_path(model.model, "fastest", torch.device("cpu"))
