@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import stance
-from stance.classifier import apply_fast_path
+from stance.fast_path import apply_fast_path
 
 SENTENCES = [
     "Russia is a terrorist state that trades in blackmail.",

@@ -27,6 +27,7 @@ from safetensors.torch import save_file
 from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
 from stance.classifier import StanceClassifier
+from stance.fast_path import bf16_is_fast
 from stance.model_info import WEIGHTS_FILE, ModelInfo
 from stance.modeling import StanceModel
 from stance.tokenization import TokenEncoder
@@ -137,6 +138,9 @@ def train(config: TrainConfig) -> Path:
     if prefix is None:
         prefix = "query: " if "e5" in f"{base_name} {base}".lower() else ""
 
+    if config.bf16 is None:
+        config = dataclasses.replace(config, bf16=not torch.cuda.is_available()
+                                     and bf16_is_fast(torch.device("cpu")))
     set_seed(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = StanceModel.from_pretrained_encoder(base, len(stance_names), len(technique_names))
@@ -285,8 +289,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--text-prefix", default=None,
                         help="text put before every sentence (default: 'query: ' for e5 bases, else none)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
-    parser.add_argument("--bf16", action="store_true",
-                        help="train under bfloat16 autocast (much faster on CPUs with AMX)")
+    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                        help="bfloat16 autocast (default: on where the CPU runs bf16 natively)")
     parser.add_argument("--no-baselines", dest="baselines", action="store_false",
                         help="skip the baselines in the report")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model folder")
