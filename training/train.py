@@ -135,8 +135,6 @@ def train(config: TrainConfig) -> Path:
     _log(f"base model: {base_name}")
     base = ensure_base_model(config.base_model)
     prefix = config.text_prefix
-    if prefix is None:
-        prefix = "query: " if "e5" in f"{base_name} {base}".lower() else ""
 
     if config.bf16 is None:
         config = dataclasses.replace(config, bf16=not torch.cuda.is_available()
@@ -213,7 +211,7 @@ def train(config: TrainConfig) -> Path:
     baselines = {}
     if config.baselines:
         _log("running baselines (majority, tf-idf, linear probe)")
-        baselines = run_baselines_safely(splits, stance_names, technique_names, base, prefix,
+        baselines = _run_baselines(splits, stance_names, technique_names, base, prefix,
                                          config.max_length)
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -237,7 +235,7 @@ def train(config: TrainConfig) -> Path:
     return folder
 
 
-def run_baselines_safely(splits, stance_names, technique_names, base, prefix, max_length) -> dict:
+def _run_baselines(splits, stance_names, technique_names, base, prefix, max_length) -> dict:
     from .baselines import run_baselines
 
     return run_baselines(splits, stance_names, technique_names,
@@ -286,8 +284,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--learning-rate", type=float, default=d["learning_rate"].default)
     parser.add_argument("--max-length", type=int, default=d["max_length"].default)
     parser.add_argument("--seed", type=int, default=d["seed"].default)
-    parser.add_argument("--text-prefix", default=None,
-                        help="text put before every sentence (default: 'query: ' for e5 bases, else none)")
+    parser.add_argument("--text-prefix", default=d["text_prefix"].default,
+                        help="text put before every sentence, e.g. 'query: ' (default: none)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                         help="bfloat16 autocast (default: on where the CPU runs bf16 natively)")
@@ -298,8 +296,6 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
 
 def main(argv: list[str] | None = None) -> int:
-    from stance.labelset import LabelCheckError
-
     args = build_parser().parse_args(argv)
     return run_from_args(args)
 
