@@ -72,17 +72,20 @@ def _load_model(args: argparse.Namespace):
 
 
 def _thresholds(pairs: list[str] | None) -> dict[str, float] | None:
+    """``--threshold NAME=VALUE`` options as a dict; a malformed one is a usage error (exit 2)."""
     if not pairs:
         return None
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         try:
+            if not sep:
+                raise ValueError
             out[name] = float(value)
         except ValueError:
-            raise SystemExit(f"error: --threshold takes NAME=VALUE (e.g. loaded_language=0.6), got {pair!r}")
-        if not sep:
-            raise SystemExit(f"error: --threshold takes NAME=VALUE, got {pair!r}")
+            print(f"error: --threshold takes NAME=VALUE (e.g. loaded_language=0.6), got {pair!r}",
+                  file=sys.stderr)
+            raise SystemExit(2) from None
     return out
 
 

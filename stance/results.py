@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -116,4 +116,4 @@ class ArticleResult:
                 f"({self.leaning_confidence:.2f}), techniques: {counts})")
 
 
-__all__ = ["ArticleResult", "Prediction", "SentenceResult", "asdict"]
+__all__ = ["ArticleResult", "Prediction", "SentenceResult"]

@@ -164,6 +164,10 @@ def test_cli_exit_codes(tiny_model, inputs, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["score"])
     assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "--model", str(tiny_model), "--threshold", "loaded_language", "x"])
+    assert exit_info.value.code == 2
+    assert "--threshold takes NAME=VALUE" in capsys.readouterr().err
 
 
 def test_cli_predict_json(tiny_model, capsys):

@@ -126,6 +126,7 @@ def train(config: TrainConfig) -> Path:
     if config.threads:
         torch.set_num_threads(config.threads)
     _log(f"checking labels in {config.labels}")
+    hashed = data_hash(config.labels)
     schema, splits = load_splits(config.labels, config.spelling_augment)
     stance_names, technique_names = schema.stance_labels, schema.technique_labels
     _log(f"train {len(splits['train'])} rows (with spelling copies), dev {len(splits['dev'])}, "
@@ -175,7 +176,6 @@ def train(config: TrainConfig) -> Path:
     train_seconds = time.time() - started
     model = model.cpu().eval()
 
-    hashed = data_hash(config.labels)
     created = datetime.now(timezone.utc)
     info = ModelInfo(
         name=config.name, version=f"{created:%Y%m%d}-{hashed[:8]}",

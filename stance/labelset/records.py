@@ -8,10 +8,6 @@ from pathlib import Path
 from typing import Any
 
 ORIGINS = ("corpus", "translation", "authored")
-FIELD_ORDER = (
-    "id", "text", "lang", "source", "stance", "techniques", "origin",
-    "derived_from", "split", "start", "end", "note",
-)
 
 
 @dataclass(frozen=True)
@@ -40,15 +36,6 @@ class LabelRecord:
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
-
-    def to_json(self) -> str:
-        data = {
-            "id": self.id, "text": self.text, "lang": self.lang, "source": self.source,
-            "stance": self.stance, "techniques": list(self.techniques), "origin": self.origin,
-            "derived_from": self.derived_from, "split": self.split,
-            "start": self.start, "end": self.end, "note": self.note,
-        }
-        return json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

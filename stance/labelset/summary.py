@@ -30,7 +30,7 @@ def summary_table(records: list[LabelRecord], schema: LabelSchema) -> str:
     add("techniques none", lambda r: not r.techniques)
     for name in schema.techniques:
         add(f"technique {name}", lambda r, name=name: name in r.techniques)
-        add(f"  corpus originals", lambda r, name=name: name in r.techniques and r.origin == "corpus")
+        add("  corpus originals", lambda r, name=name: name in r.techniques and r.origin == "corpus")
     for source in sorted({r.source for r in records}):
         add(f"source {source}", lambda r, source=source: r.source == source)
 

@@ -82,10 +82,12 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
               file=sys.stderr)
     errors = ErrorLog(options.errors_path)
     pending: list[_Pending] = []
+    pending_sentences = 0
     bar = tqdm(desc="scoring", unit="doc", disable=not options.progress, file=sys.stderr,
                dynamic_ncols=True)
 
     def flush() -> None:
+        nonlocal pending_sentences
         if not pending:
             return
         tick = time.perf_counter()
@@ -104,6 +106,7 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
         elapsed = time.perf_counter() - started
         bar.set_postfix(sent_per_s=f"{summary.sentences / elapsed:.0f}", failed=summary.failed)
         pending.clear()
+        pending_sentences = 0
 
     try:
         for document in iter_documents(inputs, options.inputs):
@@ -128,7 +131,8 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
                 bar.update(1)
                 continue
             pending.append(_Pending(document, language, spans))
-            if sum(len(p.spans) for p in pending) >= options.batch_sentences:
+            pending_sentences += len(spans)
+            if pending_sentences >= options.batch_sentences:
                 flush()
         flush()
     finally:
