@@ -17,6 +17,7 @@ from .model_info import WEIGHTS_FILE, ModelFolderError, ModelInfo
 from .modeling import StanceModel
 from .results import ArticleResult, Prediction, SentenceResult
 from .segment import split_sentences
+from .spelling import SpellingVariants
 from .fast_path import apply_fast_path
 from .tokenization import TokenEncoder
 
@@ -60,6 +61,15 @@ class StanceClassifier:
         self.path = path
         self.device = device
         self.fast_path = fast_path
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @info.setter
+    def info(self, info: ModelInfo) -> None:
+        self._info = info
+        self._spelling = SpellingVariants.from_dict(info.spelling_variants)
 
     @classmethod
     def from_folder(cls, name_or_path: str | os.PathLike | None = None, device: str = "cpu",
@@ -154,8 +164,13 @@ class StanceClassifier:
         return limits
 
     def preprocess(self, texts: list[str]) -> tuple[list[list[int]], list[bool]]:
-        """Token ids for each text, cut to the model's window; and whether each was cut."""
-        return self.encoder.encode([self.info.text_prefix + t for t in texts], self.info.max_length)
+        """Token ids for each text, cut to the model's window; and whether each was cut.
+
+        Listed spelling variants are rewritten to one form first (Kiev -> Kyiv, ...).
+        """
+        canonical = self._spelling.canonical
+        prefix = self.info.text_prefix
+        return self.encoder.encode([prefix + canonical(t) for t in texts], self.info.max_length)
 
     def forward(self, ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits for one batch of token ids (padded to the longest in the batch)."""

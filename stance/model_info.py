@@ -35,6 +35,8 @@ class ModelInfo:
     base_model: str = ""
     text_prefix: str = ""
     max_length: int = 128
+    #: Interchangeable spellings per language; prediction rewrites them to the first form.
+    spelling_variants: Mapping[str, Any] = field(default_factory=dict)
     schema: Mapping[str, Any] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
     metrics: Mapping[str, Any] = field(default_factory=dict)

@@ -91,6 +91,8 @@ TOY = [
 def write_labels(folder: Path, rows: list[dict], schema: dict | None = None) -> Path:
     (folder / "data").mkdir(parents=True, exist_ok=True)
     (folder / "schema.json").write_text(json.dumps(schema or SCHEMA), encoding="utf-8")
+    (folder / "spelling_variants.json").write_text(
+        json.dumps({"en": [["Kyiv", "Kiev"]], "ru": [["в Украине", "на Украине"]]}), encoding="utf-8")
     with open(folder / "data" / "toy.jsonl", "w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")

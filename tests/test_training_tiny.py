@@ -93,3 +93,12 @@ def test_interrupted_run_leaves_earlier_model_intact(tmp_path, tiny_base, tiny_m
                           batch_size=8, max_length=32, baselines=False, overwrite=True))
     assert (out / "model.safetensors").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_num_layers_keeps_the_first_layers_and_never_adds_any(tmp_path, tiny_base):
+    labels = write_labels(tmp_path / "labels", toy_rows())
+    for layers, expected in ((1, 1), (6, 2)):
+        out = tmp_path / f"m{layers}"
+        train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=1,
+                          batch_size=8, max_length=32, baselines=False, num_layers=layers))
+        assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == expected

@@ -11,7 +11,7 @@ from stance.labelset import load_checked, resolve_splits
 from stance.labelset.records import LabelRecord, data_files
 from stance.schema import LabelSchema
 
-from .spelling import SpellingVariants
+from stance.spelling import SpellingVariants
 
 
 def data_hash(labels_dir: str | Path) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import save_file
-from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
+from transformers import AutoConfig, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
 from stance.classifier import StanceClassifier
 from stance.fast_path import bf16_is_fast
@@ -38,7 +38,7 @@ from .config import TrainConfig
 from .data import data_hash, load_splits
 from .evaluation import headline, score_by_language
 from .model_card import write_model_card
-from .spelling import SpellingVariants
+from stance.spelling import SpellingVariants
 
 
 def _log(message: str) -> None:
@@ -142,7 +142,12 @@ def train(config: TrainConfig) -> Path:
                                      and bf16_is_fast(torch.device("cpu")))
     set_seed(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = StanceModel.from_pretrained_encoder(base, len(stance_names), len(technique_names))
+    base_layers = AutoConfig.from_pretrained(base).num_hidden_layers
+    extra = {}
+    if config.num_layers and config.num_layers < base_layers:
+        extra = {"num_hidden_layers": config.num_layers}  # keep the first N, drop the rest
+        _log(f"keeping the first {config.num_layers} of the base's {base_layers} layers")
+    model = StanceModel.from_pretrained_encoder(base, len(stance_names), len(technique_names), **extra)
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
     stance_weight, pos_weight = _class_weights(splits["train"], len(stance_names), len(technique_names))
@@ -183,7 +188,7 @@ def train(config: TrainConfig) -> Path:
         stance_default=schema.stance_default,
         thresholds={n: 0.5 for n in technique_names}, temperature=1.0,
         base_model=base_name, text_prefix=prefix, max_length=config.max_length,
-        schema=schema.to_dict(),
+        spelling_variants=SpellingVariants.load(config.labels).groups, schema=schema.to_dict(),
     )
     clf = StanceClassifier(model, TokenEncoder.from_transformers(tokenizer), info, Path(config.out),
                            torch.device("cpu"))
@@ -206,7 +211,11 @@ def train(config: TrainConfig) -> Path:
         figures[split] = score_by_language(
             ds["lang"], stance_pred, ds["stance_labels"], tech_pred,
             np.asarray(ds["technique_labels"]).reshape(len(ds), -1), stance_names, technique_names)
-    flips = spelling_flip_rate(clf, splits["test"], SpellingVariants.load(config.labels))
+    variants = SpellingVariants.load(config.labels)
+    flips = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
+    clf.info = dataclasses.replace(info, spelling_variants={})  # the network alone
+    flips_raw = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
+    clf.info = info
 
     baselines = {}
     if config.baselines:
@@ -219,7 +228,9 @@ def train(config: TrainConfig) -> Path:
         "test": figures["test"], "dev": figures["dev"],
         "test_headline": headline(figures["test"]),
         "baselines_test_headline": {k: headline(v) for k, v in baselines.items()},
-        "spelling_swap_stance_changes_test": flips,
+        "spelling_swap_stance_changes_test": flips["test"],
+        "spelling_swap_stance_changes_dev": flips["dev"],
+        "spelling_swap_stance_changes_without_normalisation": flips_raw,
     }
     info = dataclasses.replace(info, metrics=metrics, training={
         "data_hash": hashed, "created": created.isoformat(timespec="seconds"),
@@ -286,6 +297,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--seed", type=int, default=d["seed"].default)
     parser.add_argument("--text-prefix", default=d["text_prefix"].default,
                         help="text put before every sentence, e.g. 'query: ' (default: none)")
+    parser.add_argument("--num-layers", type=int, default=d["num_layers"].default,
+                        help="keep only the first N layers of the base encoder "
+                        "(default: %(default)s, chosen on dev; 0 keeps all)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                         help="bfloat16 autocast (default: on where the CPU runs bf16 natively)")
@@ -309,6 +323,7 @@ def run_from_args(args: argparse.Namespace) -> int:
                              learning_rate=args.learning_rate, max_length=args.max_length,
                              seed=args.seed, threads=args.threads, baselines=args.baselines,
                              bf16=args.bf16, text_prefix=args.text_prefix,
+                             num_layers=args.num_layers or None,
                              overwrite=args.overwrite)
         train(config)
     except (ValueError, FileExistsError, FileNotFoundError) as err:
