@@ -16,10 +16,11 @@ from .locate import resolve_model
 from .model_info import WEIGHTS_FILE, ModelFolderError, ModelInfo
 from .modeling import StanceModel
 from .results import ArticleResult, Prediction, SentenceResult
-from .segment import split_sentences
-from .spelling import SpellingVariants
 from .fast_path import apply_fast_path
+from .segment import Span, split_sentences
+from .spelling import SpellingVariants
 from .tokenization import TokenEncoder
+
 
 def _pick_device(device: str | torch.device) -> torch.device:
     if str(device) == "auto":
@@ -146,8 +147,13 @@ class StanceClassifier:
             raise ValueError("the article has no sentences to score (empty, or only page furniture)")
         predictions = self.predict([s.text for s in spans], batch_size=batch_size,
                                    thresholds=thresholds)
+        return self.assemble_article(spans, predictions, lang)
+
+    def assemble_article(self, spans: list[Span], predictions: list[Prediction],
+                         language: str) -> ArticleResult:
+        """An article result from its sentences and their predictions (same order)."""
         sentences = tuple(SentenceResult(s.text, s.start, s.end, p) for s, p in zip(spans, predictions))
-        return aggregate_article(sentences, lang, self.stance_labels, self.technique_labels,
+        return aggregate_article(sentences, language, self.stance_labels, self.technique_labels,
                                  self.info.stance_default)
 
     # -- pipeline steps ---------------------------------------------------

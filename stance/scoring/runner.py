@@ -7,9 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..aggregate import aggregate_article
 from ..language import detect_language
-from ..results import SentenceResult
 from ..segment import Span, split_sentences
 from .documents import Document, InputOptions, iter_documents
 from .output import ErrorLog, ResultLog, export_csv, export_parquet
@@ -147,9 +145,7 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
 
 
 def _record(model, item: _Pending, predictions) -> dict:
-    sentences = tuple(SentenceResult(s.text, s.start, s.end, p) for s, p in zip(item.spans, predictions))
-    article = aggregate_article(sentences, item.language, model.stance_labels,
-                                model.technique_labels, model.info.stance_default)
+    article = model.assemble_article(item.spans, predictions, item.language)
     return {
         "doc_id": item.document.doc_id,
         "source": item.document.source,
