@@ -40,12 +40,12 @@ def rows_for(records: list[LabelRecord], schema: LabelSchema) -> list[dict]:
     return rows
 
 
-def load_splits(labels_dir: str | Path, spelling_augment: bool = True):
+def load_splits(labels_dir: str | Path, variants: SpellingVariants | None = None):
     """``(schema, {"train": Dataset, "dev": Dataset, "test": Dataset})`` from a checked labels folder.
 
     Raises :class:`stance.labelset.LabelCheckError` when the labels fail the check.
-    Training rows get a spelling-swapped copy of every sentence that contains a
-    form listed in ``spelling_variants.json``.
+    With ``variants``, training rows get a spelling-swapped copy of every
+    sentence that contains one of the listed forms.
     """
     schema, records = load_checked(labels_dir)
     split_of = resolve_splits(records)
@@ -55,8 +55,8 @@ def load_splits(labels_dir: str | Path, spelling_augment: bool = True):
     out = {}
     for name, members in by_split.items():
         rows = rows_for(members, schema)
-        if name == "train" and spelling_augment:
-            rows += spelling_copies(rows, SpellingVariants.load(labels_dir))
+        if name == "train" and variants is not None:
+            rows += spelling_copies(rows, variants)
         out[name] = Dataset.from_list(rows)
     return schema, out
 

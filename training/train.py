@@ -127,7 +127,8 @@ def train(config: TrainConfig) -> Path:
         torch.set_num_threads(config.threads)
     _log(f"checking labels in {config.labels}")
     hashed = data_hash(config.labels)
-    schema, splits = load_splits(config.labels, config.spelling_augment)
+    variants = SpellingVariants.load(config.labels)
+    schema, splits = load_splits(config.labels, variants if config.spelling_augment else None)
     stance_names, technique_names = schema.stance_labels, schema.technique_labels
     _log(f"train {len(splits['train'])} rows (with spelling copies), dev {len(splits['dev'])}, "
          f"test {len(splits['test'])}; stance {list(stance_names)}; techniques {list(technique_names)}")
@@ -177,8 +178,9 @@ def train(config: TrainConfig) -> Path:
                           data_collator=DataCollatorWithPadding(tokenizer),
                           optimizers=(_optimizer(model, config), None))
         _log(f"fine-tuning for {config.epochs} epochs")
+        tuning_started = time.time()
         trainer.train()
-    train_seconds = time.time() - started
+    train_seconds = time.time() - tuning_started
     model = model.cpu().eval()
 
     created = datetime.now(timezone.utc)
@@ -188,7 +190,7 @@ def train(config: TrainConfig) -> Path:
         stance_default=schema.stance_default,
         thresholds={n: 0.5 for n in technique_names}, temperature=1.0,
         base_model=base_name, text_prefix=prefix, max_length=config.max_length,
-        spelling_variants=SpellingVariants.load(config.labels).groups, schema=schema.to_dict(),
+        spelling_variants=variants.groups, schema=schema.to_dict(),
     )
     clf = StanceClassifier(model, TokenEncoder.from_transformers(tokenizer), info, Path(config.out),
                            torch.device("cpu"))
@@ -211,7 +213,6 @@ def train(config: TrainConfig) -> Path:
         figures[split] = score_by_language(
             ds["lang"], stance_pred, ds["stance_labels"], tech_pred,
             np.asarray(ds["technique_labels"]).reshape(len(ds), -1), stance_names, technique_names)
-    variants = SpellingVariants.load(config.labels)
     flips = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
     clf.info = dataclasses.replace(info, spelling_variants={})  # the network alone
     flips_raw = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
@@ -221,7 +222,7 @@ def train(config: TrainConfig) -> Path:
     if config.baselines:
         _log("running baselines (majority, tf-idf, linear probe)")
         baselines = _run_baselines(splits, stance_names, technique_names, base, prefix,
-                                         config.max_length)
+                                   config.max_length)
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     metrics = {
