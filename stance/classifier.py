@@ -51,6 +51,25 @@ def check_texts(texts) -> tuple[list[str], bool]:
     return items, single
 
 
+def check_contexts(contexts, count: int) -> list[str] | None:
+    """Validate the ``context`` argument of :meth:`StanceClassifier.predict`."""
+    if contexts is None:
+        return None
+    if isinstance(contexts, str):
+        contexts = [contexts]
+    elif not isinstance(contexts, Iterable) or isinstance(contexts, (bytes, Mapping)):
+        raise TypeError(f"context must be a string or a list of strings (or None), got "
+                        f"{type(contexts).__name__}")
+    contexts = list(contexts)
+    if len(contexts) != count:
+        raise ValueError(f"got {len(contexts)} contexts for {count} texts: give one context per "
+                         "text ('' or None where a text has none)")
+    for index, item in enumerate(contexts):
+        if item is not None and not isinstance(item, str):
+            raise TypeError(f"context {index} is {type(item).__name__}, not str or None")
+    return [item or "" for item in contexts]
+
+
 class StanceClassifier:
     """A trained stance model, ready to predict. Create it with :func:`stance.load`."""
 
@@ -112,21 +131,34 @@ class StanceClassifier:
                 f"stance={list(self.stance_labels)}, techniques={list(self.technique_labels)}, "
                 f"device={str(self.device)!r}, fast_path={self.fast_path!r})")
 
-    @overload
-    def predict(self, texts: str, *, batch_size: int = ..., thresholds: Mapping[str, float] | None = ...) -> Prediction: ...
-    @overload
-    def predict(self, texts: Iterable[str], *, batch_size: int = ..., thresholds: Mapping[str, float] | None = ...) -> list[Prediction]: ...
+    @property
+    def context_window(self):
+        """How many neighbouring sentences the model reads beside each one (None: none)."""
+        return self.info.context_window
 
-    def predict(self, texts, *, batch_size: int = 32, thresholds: Mapping[str, float] | None = None):
+    @overload
+    def predict(self, texts: str, *, context: str | None = ..., batch_size: int = ...,
+                thresholds: Mapping[str, float] | None = ...) -> Prediction: ...
+    @overload
+    def predict(self, texts: Iterable[str], *, context: Iterable[str | None] | None = ...,
+                batch_size: int = ..., thresholds: Mapping[str, float] | None = ...) -> list[Prediction]: ...
+
+    def predict(self, texts, *, context=None, batch_size: int = 32,
+                thresholds: Mapping[str, float] | None = None):
         """Predict stance and techniques; a string gives one result, a list a list in the same order.
 
+        ``context``: the text around each sentence (for a string, a string; for a list,
+        one string or None per text), used by models trained with context (see
+        :attr:`context_window`; :meth:`score_article` supplies it from the article).
+        Each text is still judged on its own: context only helps read it.
         ``thresholds`` overrides the tuned threshold of some techniques for this call.
         """
         items, single = check_texts(texts)
+        contexts = check_contexts(context, len(items))
         limits = self._thresholds(thresholds)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        stance_probs, technique_probs, truncated = self.predict_probabilities(items, batch_size)
+        stance_probs, technique_probs, truncated = self.predict_probabilities(items, batch_size, contexts)
         results = [
             self._postprocess(text, sp, tp, limits, cut)
             for text, sp, tp, cut in zip(items, stance_probs, technique_probs, truncated)
@@ -145,9 +177,15 @@ class StanceClassifier:
         spans = split_sentences(text, lang)
         if not spans:
             raise ValueError("the article has no sentences to score (empty, or only page furniture)")
-        predictions = self.predict([s.text for s in spans], batch_size=batch_size,
-                                   thresholds=thresholds)
+        sentences = [s.text for s in spans]
+        predictions = self.predict(sentences, context=self.contexts_for(sentences),
+                                   batch_size=batch_size, thresholds=thresholds)
         return self.assemble_article(spans, predictions, lang)
+
+    def contexts_for(self, sentences: list[str]) -> list[str] | None:
+        """The context of each sentence of one article, as this model was trained to read it."""
+        window = self.context_window
+        return None if window is None else window.contexts(sentences)
 
     def assemble_article(self, spans: list[Span], predictions: list[Prediction],
                          language: str) -> ArticleResult:
@@ -169,21 +207,30 @@ class StanceClassifier:
             limits[name] = float(value)
         return limits
 
-    def preprocess(self, texts: list[str]) -> tuple[list[list[int]], list[bool]]:
-        """Token ids for each text, cut to the model's window; and whether each was cut.
+    def preprocess(self, texts: list[str], contexts: list[str] | None = None):
+        """Token ids for each text, cut to the model's window; whether each was cut; and
+        how many leading tokens of each row are the text's own (see ``TokenEncoder.encode``).
 
         Listed spelling variants are rewritten to one form first (Kiev -> Kyiv, ...).
+        Contexts are used only when the model was trained with them.
         """
         canonical = self._spelling.canonical
         prefix = self.info.text_prefix
-        return self.encoder.encode([prefix + canonical(t) for t in texts], self.info.max_length)
+        window = self.context_window
+        if window is None or contexts is None:
+            contexts, limit = None, 0
+        else:
+            contexts, limit = [canonical(c) for c in contexts], window.max_tokens
+        return self.encoder.encode([prefix + canonical(t) for t in texts], self.info.max_length,
+                                   contexts, limit)
 
-    def forward(self, ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, ids: list[list[int]], pooled: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits for one batch of token ids (padded to the longest in the batch)."""
-        input_ids, attention_mask = self.encoder.pad(ids)
+        input_ids, attention_mask, pool_mask = self.encoder.pad(ids, pooled)
         with torch.inference_mode():
             out = self.model(input_ids=input_ids.to(self.device),
-                             attention_mask=attention_mask.to(self.device))
+                             attention_mask=attention_mask.to(self.device),
+                             pool_mask=pool_mask.to(self.device))
         return out["stance_logits"].float().cpu(), out["technique_logits"].float().cpu()
 
     def _precision(self):
@@ -191,24 +238,26 @@ class StanceClassifier:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def predict_logits(self, texts: list[str], batch_size: int = 32):
+    def predict_logits(self, texts: list[str], batch_size: int = 32, contexts: list[str] | None = None):
         """Raw stance and technique logits in input order, and which texts were cut.
 
         Texts are sorted by length so that each batch pads as little as possible.
         """
-        ids, truncated = self.preprocess(texts)
+        ids, truncated, pooled = self.preprocess(texts, contexts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         stance = torch.empty(len(ids), len(self.stance_labels))
         technique = torch.empty(len(ids), len(self.technique_labels))
         with self._precision():  # one autocast region: weight casts are cached across batches
             for begin in range(0, len(order), batch_size):
                 chunk = order[begin:begin + batch_size]
-                stance[chunk], technique[chunk] = self.forward([ids[i] for i in chunk])
+                stance[chunk], technique[chunk] = self.forward([ids[i] for i in chunk],
+                                                               [pooled[i] for i in chunk])
         return stance, technique, truncated
 
-    def predict_probabilities(self, texts: list[str], batch_size: int = 32):
+    def predict_probabilities(self, texts: list[str], batch_size: int = 32,
+                              contexts: list[str] | None = None):
         """Calibrated stance probabilities and technique probabilities, in input order."""
-        stance, technique, truncated = self.predict_logits(texts, batch_size)
+        stance, technique, truncated = self.predict_logits(texts, batch_size, contexts)
         stance = torch.softmax(stance / self.info.temperature, dim=-1)
         return stance.tolist(), torch.sigmoid(technique).tolist(), truncated
 

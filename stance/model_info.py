@@ -3,8 +3,8 @@
 A model folder holds: ``model.safetensors`` (weights, never a pickle),
 ``config.json`` (the encoder's architecture), the tokenizer files,
 ``stance.json`` (this file: label names, tuned thresholds, temperature, base
-model, max length, schema, training data hash, metrics) and ``README.md`` (the
-generated model card).
+model, max length, context window, schema, training data hash, metrics) and
+``README.md`` (the generated model card).
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from .context import ContextWindow
+
 INFO_FILE = "stance.json"
 WEIGHTS_FILE = "model.safetensors"
-FORMAT_VERSION = 1
+# 2: adds ``context`` (neighbouring sentences read beside each sentence). Older
+# versions of stance refuse these folders instead of silently dropping the context.
+FORMAT_VERSION = 2
 
 
 class ModelFolderError(ValueError):
@@ -37,10 +41,16 @@ class ModelInfo:
     max_length: int = 128
     #: Interchangeable spellings per language; prediction rewrites them to the first form.
     spelling_variants: Mapping[str, Any] = field(default_factory=dict)
+    #: Neighbouring sentences read beside each sentence (see ``stance.context``); None: none.
+    context: Mapping[str, Any] | None = None
     schema: Mapping[str, Any] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
     metrics: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+
+    @property
+    def context_window(self) -> ContextWindow | None:
+        return ContextWindow.from_dict(self.context)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -81,4 +91,9 @@ class ModelInfo:
         unknown = set(data["thresholds"]) - set(data["technique_labels"])
         if unknown or set(data["technique_labels"]) - set(data["thresholds"]):
             raise ModelFolderError(f"{path}: thresholds do not match the technique labels; rebuild.")
+        try:
+            ContextWindow.from_dict(data.get("context"))
+        except (TypeError, ValueError) as err:
+            raise ModelFolderError(f"{path}: bad context setting {data.get('context')!r} ({err}); "
+                                   "rebuild the model.") from None
         return cls(**data)

@@ -2,7 +2,8 @@
 
 The stance head is single-label (softmax over the stance classes); the
 technique head is multi-label (one sigmoid per technique). Both read the same
-pooled sentence vector, so one forward pass gives both. The sizes of the heads
+pooled sentence vector, so one forward pass gives both. When the input is a
+pair (sentence, neighbouring context), only the sentence's tokens are pooled. The sizes of the heads
 come from the label names stored with the model, never from code.
 """
 
@@ -82,12 +83,16 @@ class StanceModel(nn.Module):
     def config(self) -> PretrainedConfig:
         return self.encoder.config
 
-    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+               pool_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """The sentence vector: all tokens attend to each other (context included), but
+        only those in ``pool_mask`` (default: every non-padding token) are averaged."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        return mean_pool(hidden, attention_mask)
+        return mean_pool(hidden, attention_mask if pool_mask is None else pool_mask)
 
-    def forward(self, input_ids, attention_mask, stance_labels=None, technique_labels=None, **_):
-        pooled = self.dropout(self.encode(input_ids, attention_mask))
+    def forward(self, input_ids, attention_mask, pool_mask=None, stance_labels=None,
+                technique_labels=None, **_):
+        pooled = self.dropout(self.encode(input_ids, attention_mask, pool_mask))
         out = {
             "stance_logits": self.stance_head(pooled),
             "technique_logits": self.technique_head(pooled),

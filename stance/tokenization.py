@@ -48,29 +48,70 @@ class TokenEncoder:
         backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
         return cls(backend, tokenizer.pad_token_id or 0)
 
-    def encode(self, texts: list[str], max_length: int) -> tuple[list[list[int]], list[bool]]:
-        """Ids with special tokens, cut to ``max_length``; and whether each text was cut."""
-        encodings = self.backend.encode_batch(texts)
-        ids, truncated = [], []
-        for enc in encodings:
-            row = enc.ids
-            if len(row) > max_length:
-                # Keep the beginning, and the closing special token(s) the post-processor added.
-                tail = [row[-1]] if enc.special_tokens_mask[-1] else []
-                row = row[: max_length - len(tail)] + tail
-                truncated.append(True)
-            else:
-                truncated.append(False)
-            ids.append(row)
-        return ids, truncated
+    def encode(self, texts: list[str], max_length: int, contexts: list[str] | None = None,
+               context_tokens: int = 64) -> tuple[list[list[int]], list[bool], list[int]]:
+        """Token ids with special tokens, each text cut to ``max_length``.
 
-    def pad(self, batch: list[list[int]], multiple_of: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+        Returns the ids, whether each text was cut, and how many leading tokens of
+        each row belong to the text itself (its own tokens and the special tokens
+        that open and close it): the part the model pools. With ``contexts``, a
+        non-empty context becomes the second segment of a pair, cut to its first
+        ``context_tokens`` tokens; an empty one leaves the text alone, exactly as
+        without contexts.
+        """
+        if contexts is None:
+            contexts = [""] * len(texts)
+        elif len(contexts) != len(texts):
+            raise ValueError(f"{len(contexts)} contexts for {len(texts)} texts; give one per text")
+        ids, truncated, pooled = [], [], []
+        alone = [i for i, c in enumerate(contexts) if not c]
+        paired = [i for i, c in enumerate(contexts) if c]
+        rows: dict[int, tuple[list[int], bool, int]] = {}
+        for i, enc in zip(alone, self.backend.encode_batch([texts[i] for i in alone])):
+            row, cut = self._cut(enc, max_length)
+            rows[i] = (row, cut, len(row))
+        if paired:
+            specials = self.backend.num_special_tokens_to_add(False)
+            room = max_length - specials
+            firsts = self.backend.encode_batch([texts[i] for i in paired], add_special_tokens=False)
+            seconds = self.backend.encode_batch([contexts[i] for i in paired], add_special_tokens=False)
+            for i, first, second in zip(paired, firsts, seconds):
+                cut = len(first.ids) > room
+                first.truncate(room)
+                second.truncate(context_tokens)
+                enc = self.backend.post_process(first, second, add_special_tokens=True)
+                # A pair starts as the text alone would (BERT: [CLS] A [SEP], XLM-R: <s> A </s>).
+                rows[i] = (enc.ids, cut, len(first.ids) + specials)
+        for i in range(len(texts)):
+            row, cut, own = rows[i]
+            ids.append(row)
+            truncated.append(cut)
+            pooled.append(own)
+        return ids, truncated, pooled
+
+    @staticmethod
+    def _cut(enc, max_length: int) -> tuple[list[int], bool]:
+        row = enc.ids
+        if len(row) <= max_length:
+            return row, False
+        # Keep the beginning, and the closing special token(s) the post-processor added.
+        tail = [row[-1]] if enc.special_tokens_mask[-1] else []
+        return row[: max_length - len(tail)] + tail, True
+
+    def pad(self, batch: list[list[int]], pooled: list[int] | None = None,
+            multiple_of: int = 8) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Pad to the longest row, rounded up to ``multiple_of`` (fewer distinct shapes
-        let oneDNN reuse its kernels: about 5% faster on CPU)."""
+        let oneDNN reuse its kernels: about 5% faster on CPU).
+
+        Returns input ids, the attention mask, and the pooling mask (the first
+        ``pooled[i]`` tokens of row ``i``; the whole row when ``pooled`` is None).
+        """
         width = -(-max(len(row) for row in batch) // multiple_of) * multiple_of
         input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(batch), width), dtype=torch.long)
+        pool = torch.zeros((len(batch), width), dtype=torch.long)
         for i, row in enumerate(batch):
             input_ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
             attention[i, : len(row)] = 1
-        return input_ids, attention
+            pool[i, : len(row) if pooled is None else pooled[i]] = 1
+        return input_ids, attention, pool

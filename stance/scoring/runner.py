@@ -89,8 +89,12 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
         if not pending:
             return
         tick = time.perf_counter()
-        texts = [s.text for p in pending for s in p.spans]
-        predictions = model.predict(texts, batch_size=options.batch_size,
+        texts, contexts = [], []
+        for item in pending:
+            sentences = [s.text for s in item.spans]
+            texts += sentences
+            contexts += model.contexts_for(sentences) or [""] * len(sentences)
+        predictions = model.predict(texts, context=contexts, batch_size=options.batch_size,
                                     thresholds=options.thresholds)
         summary.model_seconds += time.perf_counter() - tick
         at = 0
