@@ -3,7 +3,10 @@
     python benchmarks/throughput.py [--model models/default] [--sentences 3000]
 
 Inputs: the sentences of the corpus articles (../shared/corpus), repeated to
-``--sentences``. All rows use the same trained model and the same inputs. Printed:
+``--sentences``, each with the context the model was trained to read (for the
+default model, the sentence before it). All rows use the same trained model and
+the same inputs: the naive rows pad each (sentence, context) pair to the model's
+whole window, ``max_length`` plus the context's token budget. Printed:
 sentences per second and the ratio to the naive way, one-sentence ``predict``
 latency (p50/p95), model load time, peak resident memory while scoring, and
 test-split accuracy of the reference (fp32) and fast paths.
@@ -26,37 +29,53 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def corpus_sentences(corpus: Path, n: int) -> list[str]:
+def corpus_sentences(corpus: Path, n: int, model) -> tuple[list[str], list[str]]:
+    """Sentences of the corpus articles, and each one's context, repeated to ``n``."""
     from stance.segment import split_sentences
 
-    base = []
+    base, contexts = [], []
     for path in sorted(corpus.glob("*.txt")):
-        base += [s.text for s in split_sentences(path.read_text(encoding="utf-8"), "en")]
-    return (base * (n // len(base) + 1))[:n]
+        sentences = [s.text for s in split_sentences(path.read_text(encoding="utf-8"), "en")]
+        base += sentences
+        contexts += model.contexts_for(sentences) or [""] * len(sentences)
+    repeat = n // len(base) + 1
+    return (base * repeat)[:n], (contexts * repeat)[:n]
 
 
-def naive_fixed_padding(model, tok, texts, batch_size=32) -> None:
+def _window(info) -> int:
+    window = info.context_window
+    return info.max_length + (window.max_tokens + 2 if window else 0)
+
+
+def _naive_batch(tok, info, texts, contexts, **kwargs):
+    texts = [info.text_prefix + t for t in texts]
+    if info.context_window is None:
+        return tok(texts, truncation=True, max_length=info.max_length, return_tensors="pt", **kwargs)
+    return tok(texts, [c or " " for c in contexts], truncation="only_second", max_length=_window(info),
+               return_tensors="pt", **kwargs)
+
+
+def naive_fixed_padding(model, tok, texts, contexts, batch_size=32) -> None:
     """What a user writes by hand: batches padded to the full window, fp32, no sorting."""
     import torch
 
     info, net = model.info, model.model
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
-            batch = tok([info.text_prefix + t for t in texts[i:i + batch_size]], padding="max_length",
-                        truncation=True, max_length=info.max_length, return_tensors="pt")
+            batch = _naive_batch(tok, info, texts[i:i + batch_size], contexts[i:i + batch_size],
+                                 padding="max_length")
             out = net(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
             torch.softmax(out["stance_logits"], -1), torch.sigmoid(out["technique_logits"])
 
 
-def naive_per_sentence(model, tok, texts) -> None:
+def naive_per_sentence(model, tok, texts, contexts) -> None:
     """``pipeline("text-classification")``-style: one forward pass per sentence."""
     import torch
 
     info, net = model.info, model.model
     with torch.inference_mode():
-        for t in texts:
-            batch = tok(info.text_prefix + t, truncation=True, max_length=info.max_length,
-                        return_tensors="pt")
+        for t, c in zip(texts, contexts):
+            batch = _naive_batch(tok, info, [t], [c])
             net(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
 
 
@@ -94,15 +113,18 @@ print(json.dumps(out))
 
 
 def test_accuracy(model) -> dict:
-    """Stance and technique macro-F1 on the test split of labels/."""
+    """Stance and technique macro-F1 on the test split of labels/ (sentences with their context)."""
     from sklearn.metrics import f1_score
 
     from stance.labelset import load_checked, resolve_splits
+    from training.data import article_contexts
 
     _, records = load_checked(REPO / "labels")
     split = resolve_splits(records)
+    contexts = article_contexts(records, model.context_window)
     test = [r for r in records if split[r.id] == "test"]
-    preds = model.predict([r.text for r in test], batch_size=64)
+    preds = model.predict([r.text for r in test], context=[contexts.get(r.id, "") for r in test],
+                          batch_size=64)
     stance = f1_score([r.stance for r in test], [p.stance for p in preds], average="macro")
     names = model.technique_labels
     truth = [[int(n in r.techniques) for n in names] for r in test]
@@ -125,31 +147,37 @@ def main() -> int:
 
     import stance
 
-    texts = corpus_sentences(Path(args.corpus), args.sentences)
-    print(f"model {args.model}; {len(texts)} sentences; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs", flush=True)
     from transformers import AutoTokenizer
 
     reference = stance.load(args.model, fast="off")
     fast = stance.load(args.model)  # the default path
     int8 = stance.load(args.model, fast="int8")
+    texts, contexts = corpus_sentences(Path(args.corpus), args.sentences, reference)
+    window = reference.context_window
+    print(f"model {args.model}; {len(texts)} sentences; context "
+          f"{window.to_dict() if window else None}; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs", flush=True)
     hf_tokenizer = AutoTokenizer.from_pretrained(args.model)
     warm = texts[:128]
     for m in (reference, fast, int8):
         m.predict(warm)  # let oneDNN build its kernels before timing
     rows = []
 
-    naive_s = timed(naive_fixed_padding, reference, hf_tokenizer, texts)
-    rows.append(("naive: fixed padding to the window, fp32, batch 32", len(texts) / naive_s))
-    sample = texts[:args.per_sentence_sample]
+    naive_s = timed(naive_fixed_padding, reference, hf_tokenizer, texts, contexts)
+    rows.append((f"naive: fixed padding to the window ({_window(reference.info)}), fp32, batch 32",
+                 len(texts) / naive_s))
+    sample = slice(0, args.per_sentence_sample)
     rows.append(("naive: one sentence per forward pass (pipeline-style)",
-                 len(sample) / timed(naive_per_sentence, reference, hf_tokenizer, sample)))
-    rows.append(("stance predict, reference path (fp32)",
-                 len(texts) / timed(reference.predict, texts)))
-    rows.append(("stance predict, int8 dynamic quantisation",
-                 len(texts) / timed(int8.predict, texts)))
+                 args.per_sentence_sample / timed(naive_per_sentence, reference, hf_tokenizer,
+                                                  texts[sample], contexts[sample])))
+
+    def predict_all(m):
+        m.predict(texts, context=contexts)
+
+    rows.append(("stance predict, reference path (fp32)", len(texts) / timed(predict_all, reference)))
+    rows.append(("stance predict, int8 dynamic quantisation", len(texts) / timed(predict_all, int8)))
     rows.append((f"stance predict, default path ({fast.fast_path})",
-                 len(texts) / timed(fast.predict, texts)))
+                 len(texts) / timed(predict_all, fast)))
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp, "articles")
@@ -179,16 +207,16 @@ def main() -> int:
     for name, rate in rows:
         print(f"{name:<58} {rate:>8.0f} {rate / naive_rate:>8.2f}")
 
-    one = "Russia offers blackmail, not peace."
+    one, around = "Russia offers blackmail, not peace.", "The talks in Istanbul ended after two hours."
     for _ in range(5):
-        fast.predict(one)
+        fast.predict(one, context=around)
     lat = []
     for _ in range(200):
         start = time.perf_counter()
-        fast.predict(one)
+        fast.predict(one, context=around)
         lat.append((time.perf_counter() - start) * 1000)
     lat.sort()
-    print(f"\none-sentence predict ({fast.fast_path}): p50 {statistics.median(lat):.1f} ms, "
+    print(f"\none-sentence predict with one sentence of context ({fast.fast_path}): p50 {statistics.median(lat):.1f} ms, "
           f"p95 {lat[int(0.95 * len(lat)) - 1]:.1f} ms")
     for mode in ("off", "auto"):
         s = scored[mode]

@@ -49,6 +49,7 @@ def render_model_card(info: ModelInfo) -> str:
         "",
         f"- base encoder: `{info.base_model}` (mean pooling, text prefix `{info.text_prefix!r}`, "
         f"max length {info.max_length} tokens; longer texts are truncated and flagged)",
+        "- context: " + _context_line(info),
         f"- training data: labels with SHA-256 `{training.get('data_hash', '?')}`; "
         f"{training.get('train_rows', '?')} training rows (spelling-swap copies included), "
         f"{training.get('dev_rows', '?')} dev, {training.get('test_rows', '?')} test",
@@ -64,6 +65,10 @@ def render_model_card(info: ModelInfo) -> str:
     for name, figures in metrics.get("baselines_test_headline", {}).items():
         rows[f"baseline: {name}"] = figures
     lines += _headline_table(rows, languages)
+    alone = metrics.get("test_headline_without_context")
+    if alone:
+        lines += ["", "The same test sentences read alone (no `context=`, as `predict` does by default):", ""]
+        lines += _headline_table({"this model, no context": alone}, languages)
     all_test = test.get("all", {})
     if all_test:
         lines += ["", "Per stance class (all languages):", "",
@@ -99,16 +104,37 @@ def render_model_card(info: ModelInfo) -> str:
         "## Known limits",
         "",
         "- Trained on sentences of five articles about the May 2025 Istanbul talks and their "
-        "Russian and Ukrainian translations: topics, outlets and periods far from these are out "
+        "Russian and Ukrainian translations, plus sentences written for training (marked "
+        "`authored` in the labels): topics, outlets and periods far from these are out "
         "of distribution, and the test split shares articles with training.",
         "- The Russian and Ukrainian data are translations of English sentences, not native text.",
-        "- Stance depends on context the model does not see (it reads one sentence at a time); "
-        "quotations framed by the author are a known source of error.",
+        "- " + _context_limit(info),
         "- Test figures come from a small split (see supports above): differences of a few "
         "points are within noise.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _context_line(info: ModelInfo) -> str:
+    window = info.context_window
+    if window is None:
+        return "none: each sentence is read alone"
+    return (f"each sentence is read with {window.before} sentence(s) before it and {window.after} "
+            f"after it (at most {window.max_tokens} tokens of them) as the second segment of a pair; "
+            "only the sentence's own tokens are pooled. `score_article` and `stance score` supply "
+            "the neighbours; `predict` takes them as `context=` and reads a sentence alone without it")
+
+
+def _context_limit(info: ModelInfo) -> str:
+    if info.context_window is None:
+        return ("Stance depends on context the model does not see (it reads one sentence at a "
+                "time); quotations framed by the author are a known source of error.")
+    return ("A sentence given to `predict` without `context=` is read alone, which is less "
+            "accurate where the framing sits in the neighbouring sentence; whole articles "
+            "(`score_article`, `stance score`) get their neighbours automatically. The test "
+            "figures above were measured with the context. Framing further away than the "
+            "window is not seen.")
 
 
 def _beats_baselines(metrics: dict) -> str:

@@ -73,9 +73,10 @@ def _optimizer(model: StanceModel, config: TrainConfig) -> torch.optim.Optimizer
     ])
 
 
-def _predict(clf: StanceClassifier, ds):
+def _predict(clf: StanceClassifier, ds, with_context: bool = True):
+    contexts = list(ds["context"]) if with_context else None
     stance_logits, tech_logits, _ = clf.predict_logits(list(ds["text"]), batch_size=64,
-                                                       contexts=list(ds["context"]))
+                                                       contexts=contexts)
     return stance_logits, torch.sigmoid(tech_logits).numpy()
 
 
@@ -227,6 +228,13 @@ def train(config: TrainConfig) -> Path:
         figures[split] = score_by_language(
             ds["lang"], stance_pred, ds["stance_labels"], tech_pred,
             np.asarray(ds["technique_labels"]).reshape(len(ds), -1), stance_names, technique_names)
+    alone = None
+    if window is not None:  # the same test sentences read without their neighbours
+        test = splits["test"]
+        stance_pred, tech_pred = _decide(*_predict(clf, test, with_context=False), info)
+        alone = headline(score_by_language(
+            test["lang"], stance_pred, test["stance_labels"], tech_pred,
+            np.asarray(test["technique_labels"]).reshape(len(test), -1), stance_names, technique_names))
     flips = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
     clf.info = dataclasses.replace(info, spelling_variants={})  # the network alone
     flips_raw = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
@@ -242,6 +250,7 @@ def train(config: TrainConfig) -> Path:
     metrics = {
         "test": figures["test"], "dev": figures["dev"],
         "test_headline": headline(figures["test"]),
+        "test_headline_without_context": alone,
         "baselines_test_headline": {k: headline(v) for k, v in baselines.items()},
         "spelling_swap_stance_changes_test": flips["test"],
         "spelling_swap_stance_changes_dev": flips["dev"],
