@@ -34,7 +34,7 @@ main_job() {
   setup
   local stance="$VENV/bin/stance"
   if [ ! -f models/default/stance.json ]; then
-    echo "== building the default model (about 3 minutes on 2 CPU cores with bf16, longer without)" >&2
+    echo "== building the default model (about 7 minutes on 2 CPU cores with bf16, longer without)" >&2
     "$stance" train --labels labels --out models/default
   else
     echo "== default model present: models/default (delete it or use 'stance train --overwrite' to rebuild)" >&2

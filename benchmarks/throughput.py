@@ -85,7 +85,8 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-def measure_in_subprocess(model_path: str, fast: str, what: str, arg: str = "") -> dict:
+def measure_in_subprocess(model_path: str, fast: str, what: str, arg: str = "",
+                          context: bool = True) -> dict:
     """Load time and peak memory must be measured in a fresh process."""
     code = f"""
 import json, re, resource, sys, time
@@ -98,7 +99,8 @@ out = {{"import_s": t1 - t0, "load_s": t2 - t1}}
 if {what!r} == "score":
     from stance.scoring import ScoreOptions, score_inputs
     t3 = time.perf_counter()
-    summary = score_inputs(model, [{arg!r}], ScoreOptions(out={arg!r} + "/../out-{fast}.jsonl", progress=False))
+    summary = score_inputs(model, [{arg!r}], ScoreOptions(out={arg!r} + "/../out-{fast}-{context}.jsonl",
+                                                        progress=False, context={context!r}))
     out.update(score_s=time.perf_counter() - t3, sentences=summary.sentences,
                model_share=summary.model_seconds / summary.seconds)
 try:  # VmHWM is this process's own peak (ru_maxrss would count the parent's pages before exec)
@@ -112,7 +114,7 @@ print(json.dumps(out))
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_accuracy(model) -> dict:
+def test_accuracy(model, with_context: bool = True) -> dict:
     """Stance and technique macro-F1 on the test split of labels/ (sentences with their context)."""
     from sklearn.metrics import f1_score
 
@@ -121,7 +123,7 @@ def test_accuracy(model) -> dict:
 
     _, records = load_checked(REPO / "labels")
     split = resolve_splits(records)
-    contexts = article_contexts(records, model.context_window)
+    contexts = article_contexts(records, model.context_window if with_context else None)
     test = [r for r in records if split[r.id] == "test"]
     preds = model.predict([r.text for r in test], context=[contexts.get(r.id, "") for r in test],
                           batch_size=64)
@@ -201,6 +203,10 @@ def main() -> int:
                      scored["off"]["sentences"] / scored["off"]["score_s"]))
         rows.append((f"stance score, default path ({fast.fast_path})",
                      scored["auto"]["sentences"] / scored["auto"]["score_s"]))
+        if fast.context_window is not None:
+            alone = measure_in_subprocess(args.model, "auto", "score", str(folder), context=False)
+            rows.append((f"stance score --no-context ({fast.fast_path}; sentences alone)",
+                         alone["sentences"] / alone["score_s"]))
 
     naive_rate = rows[0][1]
     print(f"\n{'path':<58} {'sent/s':>8} {'x naive':>8}")
@@ -230,6 +236,10 @@ def main() -> int:
                     (f"default ({fast.fast_path})", fast)):
         acc = test_accuracy(m)
         print(f"test split, {name:<18} stance macro-F1 {acc['stance_macro_f1']:.4f}, "
+              f"technique macro-F1 {acc['technique_macro_f1']:.4f}")
+    if fast.context_window is not None:
+        acc = test_accuracy(fast, with_context=False)
+        print(f"test split, default, sentences alone: stance macro-F1 {acc['stance_macro_f1']:.4f}, "
               f"technique macro-F1 {acc['technique_macro_f1']:.4f}")
     return 0
 

@@ -128,7 +128,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
             out=args.out, format=fmt, errors=args.errors,
             inputs=InputOptions(args.id_field, args.text_field, args.stdin_format),
             batch_size=args.batch_size, language=args.language,
-            thresholds=_thresholds(args.threshold), progress=not args.quiet)
+            thresholds=_thresholds(args.threshold), progress=not args.quiet,
+            context=args.context)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -201,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ISO code for all documents (default: detected per document)")
     score.add_argument("--batch-size", type=int, default=64)
     score.add_argument("--quiet", action="store_true", help="no progress bar")
+    score.add_argument("--context", action=argparse.BooleanOptionalAction, default=True,
+                       help="read each sentence with the neighbours the model was trained with "
+                       "(default); --no-context reads sentences alone: about twice as fast, "
+                       "less accurate (see models/README.md)")
     _add_model_options(score)
     score.set_defaults(func=_cmd_score)
     return parser

@@ -57,7 +57,8 @@ def test_scores_every_kind_and_records_bad_documents(model, inputs, tmp_path):
     ids = [r["doc_id"] for r in records]
     assert ids == [str(inputs / "a.txt"), str(inputs / "c.html"), "x1", "x2", str(inputs / "sub" / "b.md")]
     first = records[0]
-    assert first["model"] == {"name": model.name, "version": model.version}
+    assert first["model"] == {"name": model.name, "version": model.version,
+                              "context": model.context_window.to_dict()}
     assert len(first["content_hash"]) == 16 and first["source"] == str(inputs / "a.txt")
     assert [s["text"] for s in first["sentences"]] == ["Talks in Istanbul", "The talks lasted two hours.",
                                                        "Putin said."]
@@ -185,3 +186,18 @@ def test_stdin_input(tiny_model, tmp_path, monkeypatch):
     assert main(["score", "-", "--out", str(out), "--model", str(tiny_model), "--quiet"]) == 0
     [record] = read_jsonl(out)
     assert record["doc_id"] == "<stdin>" and record["n_sentences"] == 2
+
+
+def test_scorer_reads_sentences_as_score_article_does_or_alone(model, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = "The talks lasted two hours. Russia is a terrorist state. Both sides agreed a prisoners exchange."
+    (folder / "a.txt").write_text(text)
+    run(model, folder, tmp_path / "with.jsonl", language="en")
+    run(model, folder, tmp_path / "alone.jsonl", language="en", context=False)
+    with_context, alone = read_jsonl(tmp_path / "with.jsonl")[0], read_jsonl(tmp_path / "alone.jsonl")[0]
+    expected = model.score_article(text, lang="en").to_dict()["sentences"]
+    assert [s["stance_scores"] for s in with_context["sentences"]] == [s["stance_scores"] for s in expected]
+    plain = model.predict([s["text"] for s in expected])
+    assert [s["stance_scores"] for s in alone["sentences"]] == [dict(p.stance_scores) for p in plain]
+    assert alone["model"]["context"] is None
