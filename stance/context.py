@@ -20,7 +20,7 @@ class ContextWindow:
     """How many sentences before and after, and how many tokens of them at most."""
 
     before: int = 1
-    after: int = 1
+    after: int = 0
     max_tokens: int = 64
 
     def __post_init__(self) -> None:

@@ -3,8 +3,9 @@
 The stance head is single-label (softmax over the stance classes); the
 technique head is multi-label (one sigmoid per technique). Both read the same
 pooled sentence vector, so one forward pass gives both. When the input is a
-pair (sentence, neighbouring context), only the sentence's tokens are pooled. The sizes of the heads
-come from the label names stored with the model, never from code.
+pair (sentence, neighbouring context), only the sentence's tokens are pooled.
+The sizes of the heads come from the label names stored with the model, never
+from code.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from datasets import Dataset
 
-from stance.labelset import load_checked, resolve_splits
 from stance.context import ContextWindow
+from stance.labelset import load_checked, resolve_splits
 from stance.labelset.records import LabelRecord, data_files
 from stance.schema import LabelSchema
 from stance.spelling import SpellingVariants

@@ -96,7 +96,8 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
         for item in pending:
             sentences = [s.text for s in item.spans]
             texts += sentences
-            contexts += (options.context and model.contexts_for(sentences)) or [""] * len(sentences)
+            around = model.contexts_for(sentences) if options.context else None
+            contexts += around or [""] * len(sentences)
         predictions = model.predict(texts, context=contexts, batch_size=options.batch_size,
                                     thresholds=options.thresholds)
         summary.model_seconds += time.perf_counter() - tick
