@@ -66,9 +66,10 @@ class TrainConfig:
             problems.append(f"num_layers must be >= 1, got {self.num_layers}")
         if not 0 <= self.warmup_ratio < 1:
             problems.append(f"warmup_ratio must be within [0, 1), got {self.warmup_ratio}")
-        if self.context_before < 0 or self.context_after < 0 or self.context_tokens < 1:
-            problems.append("context_before/context_after must be >= 0 and context_tokens >= 1, got "
-                            f"{self.context_before}/{self.context_after}/{self.context_tokens}")
+        try:
+            self.context_window  # ContextWindow checks its own numbers
+        except ValueError as err:
+            problems.append(str(err))
         out = Path(self.out)
         if out.exists() and not self.overwrite:
             problems.append(f"{out} already exists; pass --overwrite to replace it (the old model "

@@ -80,10 +80,15 @@ def _predict(clf: StanceClassifier, ds, with_context: bool = True):
     return stance_logits, torch.sigmoid(tech_logits).numpy()
 
 
-def _decide(stance_logits, tech_probs, info: ModelInfo):
+def _figures(ds, stance_logits, tech_probs, info: ModelInfo) -> dict:
+    """Metrics per language of one split, deciding with the tuned thresholds."""
     stance_pred = torch.argmax(stance_logits, dim=-1).numpy()
     limits = np.asarray([info.thresholds[n] for n in info.technique_labels])
-    return stance_pred, (tech_probs >= limits).astype(np.int8)
+    tech_pred = (tech_probs >= limits).astype(np.int8)
+    return score_by_language(
+        ds["lang"], stance_pred, ds["stance_labels"], tech_pred,
+        np.asarray(ds["technique_labels"]).reshape(len(ds), -1), info.stance_labels,
+        info.technique_labels)
 
 
 def spelling_flip_rate(clf: StanceClassifier, ds, variants: SpellingVariants) -> dict:
@@ -224,17 +229,11 @@ def train(config: TrainConfig) -> Path:
     for split in ("dev", "test"):
         ds = splits[split]
         logits, probs = (dev_logits, dev_probs) if split == "dev" else _predict(clf, ds)
-        stance_pred, tech_pred = _decide(logits, probs, info)
-        figures[split] = score_by_language(
-            ds["lang"], stance_pred, ds["stance_labels"], tech_pred,
-            np.asarray(ds["technique_labels"]).reshape(len(ds), -1), stance_names, technique_names)
+        figures[split] = _figures(ds, logits, probs, info)
     alone = None
     if window is not None:  # the same test sentences read without their neighbours
         test = splits["test"]
-        stance_pred, tech_pred = _decide(*_predict(clf, test, with_context=False), info)
-        alone = headline(score_by_language(
-            test["lang"], stance_pred, test["stance_labels"], tech_pred,
-            np.asarray(test["technique_labels"]).reshape(len(test), -1), stance_names, technique_names))
+        alone = headline(_figures(test, *_predict(clf, test, with_context=False), info))
     flips = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
     clf.info = dataclasses.replace(info, spelling_variants={})  # the network alone
     flips_raw = {split: spelling_flip_rate(clf, splits[split], variants) for split in ("dev", "test")}
