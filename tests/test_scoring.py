@@ -152,6 +152,42 @@ def test_csv_export_one_row_per_sentence(model, inputs, tmp_path):
     assert all(f"p_{n}" in rows[0] for n in model.stance_labels + model.technique_labels)
 
 
+def test_parquet_export_in_batches_matches_csv(model, inputs, tmp_path, monkeypatch):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from stance.scoring import output
+
+    run(model, inputs, tmp_path / "r.csv", format="csv")
+    monkeypatch.setattr(output, "PARQUET_BATCH_ROWS", 2)  # several row groups from a few documents
+    log = output.ResultLog(tmp_path / "r.csv.progress.jsonl")
+    count = output.export_parquet(log, tmp_path / "r.parquet")
+    table = pq.read_table(tmp_path / "r.parquet")
+    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
+    assert count == table.num_rows == len(rows) > 2
+    assert pq.ParquetFile(tmp_path / "r.parquet").num_row_groups > 1
+    assert table.column_names == list(rows[0])
+    assert table.column("text").to_pylist() == [r["text"] for r in rows]
+
+
+def test_export_that_fails_midway_keeps_the_previous_file(tmp_path):
+    from stance.scoring import output
+
+    class BrokenLog:
+        def records(self):
+            yield {"doc_id": "a", "source": "a", "content_hash": "h", "language": "en",
+                   "model": {"name": "m", "version": "1"},
+                   "sentences": [{"start": 0, "end": 1, "text": "x", "stance": "neutral",
+                                  "stance_scores": {}, "technique_scores": {}, "techniques": [],
+                                  "truncated": False}]}
+            raise OSError("disk gone")
+
+    out = tmp_path / "results.csv"
+    out.write_text("previous results\n")
+    with pytest.raises(OSError, match="disk gone"):
+        output.export_csv(BrokenLog(), out)
+    assert out.read_text() == "previous results\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
 def test_cli_exit_codes(tiny_model, inputs, tmp_path, capsys):
     assert main(["score", str(inputs), "--out", str(tmp_path / "r.jsonl"), "--model",
                  str(tiny_model), "--quiet", "--id-field", "uid", "--text-field", "body"]) == 0

@@ -10,12 +10,12 @@ file and a rename.
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import json
 import os
 from pathlib import Path
 
-from ..atomic import atomic_write_text
+from ..atomic import atomic_open, atomic_path
 
 
 class ResultLog:
@@ -29,23 +29,24 @@ class ResultLog:
         self._handle = None
 
     def _load(self) -> None:
+        """Read the keys of the complete records, one line at a time (the file can be
+        larger than memory), and cut off a last line left incomplete by a kill."""
         if not self.path.exists():
             return
-        data = self.path.read_bytes()
         good_end = 0
-        position = 0
-        for raw in data.splitlines(keepends=True):
-            position += len(raw)
-            if not raw.endswith(b"\n"):
-                break  # a line cut short by a kill
-            try:
-                record = json.loads(raw)
-            except json.JSONDecodeError:
-                break
-            self.done.add((str(record.get("doc_id")), str(record.get("content_hash"))))
-            good_end = position
-        if good_end < len(data):
-            self.repaired_bytes = len(data) - good_end
+        with open(self.path, "rb") as handle:
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break  # a line cut short by a kill
+                try:
+                    record = json.loads(raw)
+                except json.JSONDecodeError:
+                    break
+                self.done.add((str(record.get("doc_id")), str(record.get("content_hash"))))
+                good_end += len(raw)
+        size = self.path.stat().st_size
+        if good_end < size:
+            self.repaired_bytes = size - good_end
             with open(self.path, "r+b") as handle:
                 handle.truncate(good_end)
 
@@ -117,14 +118,21 @@ def sentence_rows(records, stance_labels=None, technique_labels=None):
 
 
 def export_csv(log: ResultLog, path: str | Path) -> int:
-    rows = list(sentence_rows(log.records()))
-    buffer = io.StringIO()
-    fields = list(rows[0]) if rows else SENTENCE_COLUMNS
-    writer = csv.DictWriter(buffer, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(path, buffer.getvalue())
-    return len(rows)
+    """Write one CSV row per sentence, streaming from the log; returns the row count."""
+    rows = sentence_rows(log.records())
+    first = next(rows, None)
+    fields = list(first) if first is not None else SENTENCE_COLUMNS
+    count = 0
+    with atomic_open(path, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        for row in itertools.chain([first] if first is not None else [], rows):
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+PARQUET_BATCH_ROWS = 50_000
 
 
 def export_parquet(log: ResultLog, path: str | Path) -> int:
@@ -133,10 +141,20 @@ def export_parquet(log: ResultLog, path: str | Path) -> int:
         import pyarrow.parquet as pq
     except ImportError:
         raise RuntimeError("Parquet output needs pyarrow: pip install 'stance[parquet]'") from None
-    rows = list(sentence_rows(log.records()))
-    table = pa.Table.from_pylist(rows)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-    return len(rows)
+    rows = sentence_rows(log.records())
+    count = 0
+    with atomic_path(path) as tmp:
+        writer = None
+        try:
+            while batch := list(itertools.islice(rows, PARQUET_BATCH_ROWS)):
+                if writer is None:  # the first batch fixes the columns and their types
+                    schema = pa.Table.from_pylist(batch).schema
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+            if writer is None:
+                pq.write_table(pa.table({name: [] for name in SENTENCE_COLUMNS}), tmp)
+        finally:
+            if writer is not None:
+                writer.close()
+    return count
