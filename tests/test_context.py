@@ -86,6 +86,19 @@ def test_training_contexts_follow_article_order_and_language():
     assert article_contexts(records, None) == {}
 
 
+def test_a_translation_of_a_translation_keeps_its_place_in_the_article():
+    records = [
+        _record("s1", "First.", start=0),
+        _record("s2", "Second.", start=10),
+        _record("s1-ru", "Первое.", lang="ru", derived="s1"),
+        _record("s2-ru", "Второе.", lang="ru", derived="s2"),
+        _record("s1-uk", "Перше.", lang="uk", derived="s1-ru"),
+        _record("s2-uk", "Друге.", lang="uk", derived="s2-ru"),
+    ]
+    contexts = article_contexts(records, ContextWindow(1, 0))
+    assert contexts["s1-uk"] == "" and contexts["s2-uk"] == "Перше."
+
+
 def test_check_contexts_messages():
     assert check_contexts(None, 2) is None
     assert check_contexts(["a", None], 2) == ["a", ""]

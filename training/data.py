@@ -11,6 +11,7 @@ from datasets import Dataset
 from stance.context import ContextWindow
 from stance.labelset import load_checked, resolve_splits
 from stance.labelset.records import LabelRecord, data_files
+from stance.labelset.splits import origins
 from stance.schema import LabelSchema
 from stance.spelling import SpellingVariants
 
@@ -30,20 +31,20 @@ def article_contexts(records: list[LabelRecord], window: ContextWindow | None) -
     """The context of each record cut from an article: its labelled neighbours.
 
     Sentences of one source article and one language are put in article order
-    (the character offset of the corpus sentence, or of the sentence a
-    translation derives from) and given the same window of neighbours the
-    scorer gives at prediction time. Authored sentences have no article and no
+    (the character offset of the corpus sentence, or of the corpus sentence a
+    translation derives from, through any chain of translations) and given the
+    same window of neighbours the scorer gives at prediction time. Authored sentences have no article and no
     context. Neighbours are the *labelled* sentences, which for the corpus are
     all of the splitter's sentences; their labels are never used.
     """
     if window is None:
         return {}
-    by_id = {r.id: r for r in records}
+    origin_of = origins(records)
     articles: dict[tuple[str, str], list[tuple[int, LabelRecord]]] = defaultdict(list)
     for r in records:
-        origin = by_id.get(r.derived_from) if r.derived_from else r
-        if origin is not None and origin.start is not None:
-            articles[(r.source, r.lang)].append((origin.start, r))
+        start = origin_of[r.id].start
+        if start is not None:
+            articles[(r.source, r.lang)].append((start, r))
     contexts = {}
     for members in articles.values():
         members.sort(key=lambda m: m[0])

@@ -28,18 +28,23 @@ from .records import LabelRecord
 _ORDER = ("train", "dev", "test")
 
 
-def resolve_splits(records: list[LabelRecord]) -> dict[str, str]:
-    """Map every record id to its effective split (its origin's for derived copies)."""
+def origins(records: list[LabelRecord]) -> dict[str, LabelRecord]:
+    """Map every record id to the record it derives from in the end, following
+    ``derived_from`` through translations of translations (itself for an origin)."""
     by_id = {r.id: r for r in records}
-    out: dict[str, str] = {}
+    out: dict[str, LabelRecord] = {}
     for record in records:
         root, seen = record, set()
         while root.derived_from is not None and root.derived_from in by_id and root.id not in seen:
             seen.add(root.id)
             root = by_id[root.derived_from]
-        if root.split is not None:
-            out[record.id] = root.split
+        out[record.id] = root
     return out
+
+
+def resolve_splits(records: list[LabelRecord]) -> dict[str, str]:
+    """Map every record id to its effective split (its origin's for derived copies)."""
+    return {rid: root.split for rid, root in origins(records).items() if root.split is not None}
 
 
 def _stable_key(identifier: str) -> str:
