@@ -22,7 +22,7 @@ setup() {
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q "torch==2.13.0"
   fi
-  if ! "$VENV/bin/python" -c "import stance, training.train, pytest, pyarrow" 2>/dev/null \
+  if ! "$VENV/bin/python" -c "import stance, stance_training.train, pytest, pyarrow" 2>/dev/null \
      || [ pyproject.toml -nt "$VENV/.stance-installed" ]; then
     echo "== installing stance with the train, test and parquet extras" >&2
     "$VENV/bin/pip" install -q -e ".[train,test,parquet]"

@@ -31,13 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 def corpus_sentences(corpus: Path, n: int, model) -> tuple[list[str], list[str]]:
     """Sentences of the corpus articles, and each one's context, repeated to ``n``."""
+    from stance.article import article_contexts
     from stance.segment import split_sentences
 
     base, contexts = [], []
     for path in sorted(corpus.glob("*.txt")):
         sentences = [s.text for s in split_sentences(path.read_text(encoding="utf-8"), "en")]
         base += sentences
-        contexts += model.contexts_for(sentences) or [""] * len(sentences)
+        contexts += article_contexts(model, sentences)
     repeat = n // len(base) + 1
     return (base * repeat)[:n], (contexts * repeat)[:n]
 
@@ -119,7 +120,7 @@ def test_accuracy(model, with_context: bool = True) -> dict:
     from sklearn.metrics import f1_score
 
     from stance.labelset import load_checked, resolve_splits
-    from training.data import article_contexts
+    from stance_training.data import article_contexts
 
     _, records = load_checked(REPO / "labels")
     split = resolve_splits(records)
@@ -187,7 +188,8 @@ def main() -> int:
         corpus = sorted(Path(args.corpus).glob("*.txt"))
         copies = 0
         total = 0
-        from stance.segment import split_sentences
+        from stance.article import article_contexts
+    from stance.segment import split_sentences
 
         sizes = [len(split_sentences(p.read_text(encoding="utf-8"), "en")) for p in corpus]
         while total < len(texts):

@@ -1,4 +1,7 @@
-"""Load a trained model folder and predict: preprocess, forward, postprocess."""
+"""A loaded model that predicts sentences: preprocess, forward, postprocess.
+
+Whole articles go through :mod:`stance.article`, which calls :meth:`StanceClassifier.predict`.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +12,14 @@ from pathlib import Path
 from typing import overload
 
 import torch
-from safetensors.torch import load_file
 
-from .aggregate import aggregate_article
 from .locate import resolve_model
-from .model_info import WEIGHTS_FILE, ModelFolderError, ModelInfo
-from .modeling import StanceModel
-from .results import ArticleResult, Prediction, SentenceResult
-from .fast_path import apply_fast_path
-from .segment import Span, split_sentences
+from .model_folder import ModelInfo, check_model_folder, load_network
+from .network import StanceNetwork
+from .precision import apply_precision
+from .results import ArticleResult, Prediction
 from .spelling import SpellingVariants
 from .tokenization import TokenEncoder
-
 
 def _pick_device(device: str | torch.device) -> torch.device:
     if str(device) == "auto":
@@ -73,14 +72,19 @@ def check_contexts(contexts, count: int) -> list[str] | None:
 class StanceClassifier:
     """A trained stance model, ready to predict. Create it with :func:`stance.load`."""
 
-    def __init__(self, model: StanceModel, encoder: TokenEncoder, info: ModelInfo, path: Path,
-                 device: torch.device, fast_path: str = "fp32"):
+    def __init__(self, model: StanceNetwork, encoder: TokenEncoder, info: ModelInfo, path: Path,
+                 device: torch.device, precision: str = "fp32"):
         self.model = model
         self.encoder = encoder
         self.info = info
         self.path = path
         self.device = device
-        self.fast_path = fast_path
+        self.precision = precision
+
+    @property
+    def fast_path(self) -> str:
+        """The precision inference runs in (``fp32``, ``bf16`` or ``int8``); see :mod:`stance.precision`."""
+        return self.precision
 
     @property
     def info(self) -> ModelInfo:
@@ -94,19 +98,12 @@ class StanceClassifier:
     @classmethod
     def from_folder(cls, name_or_path: str | os.PathLike | None = None, device: str = "cpu",
                     fast: str = "auto") -> "StanceClassifier":
-        from transformers import AutoConfig
-
+        """Load a model folder (checked whole before anything is built), or a Hub id."""
         path = resolve_model(name_or_path)
-        info = ModelInfo.load(path)
-        weights = path / WEIGHTS_FILE
-        if not weights.is_file():
-            raise ModelFolderError(f"{path} has no {WEIGHTS_FILE}; rebuild the model.")
         target = _pick_device(device)
-        config = AutoConfig.from_pretrained(path)
-        model = StanceModel.from_state_dict(config, len(info.stance_labels),
-                                            len(info.technique_labels), load_file(weights))
-        model, fast_path = apply_fast_path(model.to(target).eval(), fast, target)
-        return cls(model, TokenEncoder.from_folder(path), info, path, target, fast_path)
+        info = check_model_folder(path)
+        model, precision = apply_precision(load_network(path, info).to(target).eval(), fast, target)
+        return cls(model, TokenEncoder.from_folder(path), info, path, target, precision)
 
     # -- public API -------------------------------------------------------
 
@@ -129,7 +126,7 @@ class StanceClassifier:
     def __repr__(self) -> str:
         return (f"StanceClassifier(name={self.name!r}, version={self.version!r}, "
                 f"stance={list(self.stance_labels)}, techniques={list(self.technique_labels)}, "
-                f"device={str(self.device)!r}, fast_path={self.fast_path!r})")
+                f"device={str(self.device)!r}, precision={self.precision!r})")
 
     @property
     def context_window(self):
@@ -167,32 +164,12 @@ class StanceClassifier:
 
     def score_article(self, text: str, *, lang: str | None = None, batch_size: int = 32,
                       thresholds: Mapping[str, float] | None = None) -> ArticleResult:
-        """Split an article into sentences (page furniture dropped) and score each one."""
-        if not isinstance(text, str):
-            raise TypeError(f"score_article() takes a string, got {type(text).__name__}")
-        if lang is None:
-            from .language import detect_language
+        """Split an article into sentences (page furniture dropped) and score each one,
+        reading each with the context the model was trained with (see :mod:`stance.article`)."""
+        from .article import score_articles
 
-            lang = detect_language(text)
-        spans = split_sentences(text, lang)
-        if not spans:
-            raise ValueError("the article has no sentences to score (empty, or only page furniture)")
-        sentences = [s.text for s in spans]
-        predictions = self.predict(sentences, context=self.contexts_for(sentences),
-                                   batch_size=batch_size, thresholds=thresholds)
-        return self.assemble_article(spans, predictions, lang)
-
-    def contexts_for(self, sentences: list[str]) -> list[str] | None:
-        """The context of each sentence of one article, as this model was trained to read it."""
-        window = self.context_window
-        return None if window is None else window.contexts(sentences)
-
-    def assemble_article(self, spans: list[Span], predictions: list[Prediction],
-                         language: str) -> ArticleResult:
-        """An article result from its sentences and their predictions (same order)."""
-        sentences = tuple(SentenceResult(s.text, s.start, s.end, p) for s, p in zip(spans, predictions))
-        return aggregate_article(sentences, language, self.stance_labels, self.technique_labels,
-                                 self.info.stance_default)
+        return score_articles(self, [text], lang=lang, batch_size=batch_size,
+                              thresholds=thresholds)[0]
 
     # -- pipeline steps ---------------------------------------------------
 
@@ -234,7 +211,7 @@ class StanceClassifier:
         return out["stance_logits"].float().cpu(), out["technique_logits"].float().cpu()
 
     def _precision(self):
-        if self.fast_path == "bf16":
+        if self.precision == "bf16":
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 

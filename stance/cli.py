@@ -41,28 +41,32 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    try:
-        from training.train import run_from_args
-    except ImportError as err:
-        print(f"error: training needs the 'train' extra ({err}); install it with "
-              "pip install 'stance[train]'", file=sys.stderr)
+def _add_plugin_commands(sub) -> None:
+    """Commands that other packages add through the ``stance.commands`` entry point group:
+    ``train`` comes from the training package, which this library never imports."""
+    from importlib.metadata import entry_points
+
+    found = {ep.name: ep for ep in entry_points(group="stance.commands")}
+    for name in sorted(found):
+        try:
+            register = found[name].load()
+        except ImportError as err:
+            _add_missing(sub, name, f"the {name!r} command could not be loaded ({err})")
+        else:
+            register(sub)
+    if "train" not in found:
+        _add_missing(sub, "train", "training is not installed; install it with "
+                     "pip install 'stance[train]'")
+
+
+def _add_missing(sub, name: str, message: str) -> None:
+    def fail(args: argparse.Namespace) -> int:
+        print(f"error: {message}", file=sys.stderr)
         return 1
-    return run_from_args(args)
 
-
-def _add_train(sub) -> None:
-    train = sub.add_parser("train", help="fine-tune a model on labels/ (needs the 'train' extra)",
-                           description="Check the labels, fine-tune the base encoder, tune thresholds "
-                           "and temperature on dev, report test figures and baselines, and write a "
-                           "model folder with its model card.")
-    try:
-        from training.train import build_parser as add_train_arguments
-    except ImportError:
-        train.add_argument("rest", nargs=argparse.REMAINDER)
-    else:
-        add_train_arguments(train)
-    train.set_defaults(func=_cmd_train)
+    parser = sub.add_parser(name, help=f"(unavailable: {message})")
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.set_defaults(func=fail)
 
 
 def _load_model(args: argparse.Namespace):
@@ -174,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--assign-splits", action="store_true",
                        help="give new sentences a train/dev/test split (existing ones never move)")
     check.set_defaults(func=_cmd_check)
-    _add_train(sub)
+    _add_plugin_commands(sub)
 
     predict = sub.add_parser("predict", help="predict stance and techniques for texts",
                              description="Predict one result per text (arguments, or lines on "
@@ -215,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from .locate import ModelNotFoundError
-    from .model_info import ModelFolderError
+    from .model_folder import ModelFolderError
 
     try:
         return args.func(args)

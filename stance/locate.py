@@ -7,7 +7,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .model_info import INFO_FILE
+from .model_folder import INFO_FILE
 
 BUILD_COMMAND = "stance train --labels labels --out models/default"
 

@@ -27,10 +27,30 @@ class LabelSchema:
     #: article leans to when its partisan sentences are too few.
     stance_default: str = ""
     languages: Mapping[str, str] = field(default_factory=lambda: {"en": "English"})
+    #: Shares of the splits that sentences (or, for modelled text, whole excerpts) are
+    #: spread over by their labels. ``train`` is learned from and ``dev`` tunes
+    #: thresholds and temperature; every other split is held out for evaluation.
     splits: Mapping[str, float] = field(
         default_factory=lambda: {"train": 0.6, "dev": 0.2, "test": 0.2}
     )
+    #: ``{"split": name, "share": x}``: outlets held out whole. Modelled text from an
+    #: outlet picked by a stable hash of its name (about ``share`` of the outlets)
+    #: goes to that split, so no page of it is ever trained on. None: no such split.
+    held_out_outlets: Mapping[str, Any] | None = None
+    #: Outlet groups a modelled record may name (name -> description); empty: any.
+    outlet_groups: Mapping[str, str] = field(default_factory=dict)
     schema_version: int = 1
+
+    @property
+    def split_names(self) -> tuple[str, ...]:
+        """Every split, in order: the shared ones, then the held-out-outlet one."""
+        extra = (self.held_out_outlets["split"],) if self.held_out_outlets else ()
+        return (*self.splits, *extra)
+
+    @property
+    def evaluation_splits(self) -> tuple[str, ...]:
+        """The splits held out for evaluation: all but ``train`` and ``dev``."""
+        return tuple(name for name in self.split_names if name not in ("train", "dev"))
 
     @property
     def stance_labels(self) -> tuple[str, ...]:
@@ -67,14 +87,29 @@ class LabelSchema:
         if overlap:
             raise SchemaError(f"{where}: names used both as stance and technique: {sorted(overlap)}")
         splits = data.get("splits", {"train": 0.6, "dev": 0.2, "test": 0.2})
-        if set(splits) != {"train", "dev", "test"} or abs(sum(splits.values()) - 1) > 1e-6:
-            raise SchemaError(f"{where}: 'splits' must give train, dev and test shares that sum to 1")
+        if (not isinstance(splits, Mapping) or not {"train", "dev"} <= set(splits) or len(splits) < 3
+                or not all(isinstance(v, (int, float)) and v > 0 for v in splits.values())
+                or abs(sum(splits.values()) - 1) > 1e-6):
+            raise SchemaError(f"{where}: 'splits' must give positive shares that sum to 1 for "
+                              "'train', 'dev' and at least one held-out split (e.g. 'test')")
+        held = data.get("held_out_outlets")
+        if held is not None:
+            if (not isinstance(held, Mapping) or not isinstance(held.get("split"), str)
+                    or held["split"] in splits or not isinstance(held.get("share"), (int, float))
+                    or not 0 < held["share"] < 1):
+                raise SchemaError(f"{where}: 'held_out_outlets' must be {{\"split\": a new split "
+                                  "name, \"share\": a number within (0, 1)}, found " + repr(held))
+        groups = data.get("outlet_groups", {})
+        if not isinstance(groups, Mapping):
+            raise SchemaError(f"{where}: 'outlet_groups' must be an object of name -> description")
         return cls(
             stance=dict(data["stance"]),
             stance_default=default,
             techniques=dict(data["techniques"]),
             languages=dict(data.get("languages", {"en": "English"})),
             splits={k: float(v) for k, v in splits.items()},
+            held_out_outlets=dict(held) if held else None,
+            outlet_groups=dict(groups),
             schema_version=int(data.get("schema_version", 1)),
         )
 
@@ -102,4 +137,6 @@ class LabelSchema:
             "techniques": dict(self.techniques),
             "languages": dict(self.languages),
             "splits": dict(self.splits),
+            **({"held_out_outlets": dict(self.held_out_outlets)} if self.held_out_outlets else {}),
+            **({"outlet_groups": dict(self.outlet_groups)} if self.outlet_groups else {}),
         }

@@ -27,7 +27,7 @@ class TokenEncoder:
         folder = Path(folder)
         path = folder / "tokenizer.json"
         if not path.is_file():
-            from .model_info import ModelFolderError
+            from .model_folder import ModelFolderError
 
             raise ModelFolderError(f"{folder} has no tokenizer.json; rebuild the model.")
         backend = Tokenizer.from_file(str(path))

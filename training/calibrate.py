@@ -39,3 +39,18 @@ def tune_threshold(probs: np.ndarray, truth: np.ndarray) -> float:
 
 def tune_thresholds(probs: np.ndarray, truth: np.ndarray, names) -> dict[str, float]:
     return {name: tune_threshold(probs[:, i], truth[:, i]) for i, name in enumerate(names)}
+
+
+def calibrate(clf, dev) -> tuple[float, dict[str, float], tuple]:
+    """Step 3 of training: the stance temperature and technique thresholds tuned on ``dev``.
+
+    Returns the temperature, the thresholds and the dev outputs they were tuned on
+    (stance logits, technique probabilities), which evaluation reuses.
+    """
+    from .predictions import split_outputs
+
+    logits, probs = split_outputs(clf, dev)
+    temperature = fit_temperature(logits, torch.tensor(dev["stance_labels"]))
+    thresholds = tune_thresholds(probs, np.asarray(dev["technique_labels"]).reshape(len(probs), -1),
+                                 clf.technique_labels)
+    return temperature, thresholds, (logits, probs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from datasets import Dataset
@@ -14,6 +15,42 @@ from stance.labelset.records import LabelRecord, data_files
 from stance.labelset.splits import origins
 from stance.schema import LabelSchema
 from stance.spelling import SpellingVariants
+
+from .config import TrainConfig
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Everything a run learns from and is judged on: the checked labels as ``datasets``
+    splits, with the schema, spelling variants, context window and data hash."""
+
+    schema: LabelSchema
+    splits: dict[str, Dataset]
+    variants: SpellingVariants
+    window: ContextWindow | None
+    data_hash: str
+
+    @property
+    def train(self) -> Dataset:
+        return self.splits["train"]
+
+    @property
+    def dev(self) -> Dataset:
+        return self.splits["dev"]
+
+    @property
+    def evaluation_splits(self) -> list[str]:
+        """The held-out splits reported on: every non-empty split but train and dev."""
+        return [name for name in self.schema.evaluation_splits if len(self.splits[name])]
+
+
+def prepare_data(config: TrainConfig) -> TrainingData:
+    """Step 1 of training: check the labels and build the splits (see :func:`load_splits`)."""
+    hashed = data_hash(config.labels)
+    variants = SpellingVariants.load(config.labels)
+    window = config.context_window
+    schema, splits = load_splits(config.labels, variants if config.spelling_augment else None, window)
+    return TrainingData(schema, splits, variants, window, hashed)
 
 
 def data_hash(labels_dir: str | Path) -> str:
@@ -74,7 +111,8 @@ def rows_for(records: list[LabelRecord], schema: LabelSchema,
 
 def load_splits(labels_dir: str | Path, variants: SpellingVariants | None = None,
                 window: ContextWindow | None = None):
-    """``(schema, {"train": Dataset, "dev": Dataset, "test": Dataset})`` from a checked labels folder.
+    """``(schema, {split: Dataset})`` from a checked labels folder, one entry per split the
+    schema names (``train``, ``dev``, then the held-out ones), in that order.
 
     Raises :class:`stance.labelset.LabelCheckError` when the labels fail the check.
     With ``variants``, training rows get a spelling-swapped copy of every
@@ -84,7 +122,7 @@ def load_splits(labels_dir: str | Path, variants: SpellingVariants | None = None
     schema, records = load_checked(labels_dir)
     contexts = article_contexts(records, window)
     split_of = resolve_splits(records)
-    by_split: dict[str, list[LabelRecord]] = {"train": [], "dev": [], "test": []}
+    by_split: dict[str, list[LabelRecord]] = {name: [] for name in schema.split_names}
     for r in records:
         by_split[split_of[r.id]].append(r)
     out = {}

@@ -50,3 +50,70 @@ def headline(figures: dict) -> dict:
     return {k: {"stance_macro_f1": round(v["stance_macro_f1"], 4),
                 "technique_macro_f1": round(v["technique_macro_f1"], 4), "n": v["n"]}
             for k, v in figures.items()}
+
+
+def split_figures(ds, stance_logits, tech_probs, info) -> dict:
+    """Metrics per language of one split, deciding with the model's tuned thresholds."""
+    import torch
+
+    stance_pred = torch.argmax(stance_logits, dim=-1).numpy()
+    limits = np.asarray([info.thresholds[n] for n in info.technique_labels])
+    tech_pred = (tech_probs >= limits).astype(np.int8)
+    return score_by_language(
+        ds["lang"], stance_pred, ds["stance_labels"], tech_pred,
+        np.asarray(ds["technique_labels"]).reshape(len(ds), -1), info.stance_labels,
+        info.technique_labels)
+
+
+def spelling_flip_rate(clf, ds, variants) -> dict:
+    """Share of sentences whose predicted stance changes when only a spelling is swapped."""
+    out = {}
+    for lang in sorted(set(ds["lang"])):
+        rows = [(t, c) for t, c, l in zip(ds["text"], ds["context"], ds["lang"])
+                if l == lang and variants.contains(t, lang)]
+        if not rows:
+            continue
+        texts, contexts = [t for t, _ in rows], [c for _, c in rows]
+        before = [p.stance for p in clf.predict(texts, context=contexts, batch_size=64)]
+        after = [p.stance for p in clf.predict([variants.swap(t, lang) for t in texts],
+                                               context=contexts, batch_size=64)]
+        changed = sum(a != b for a, b in zip(before, after))
+        out[lang] = {"sentences": len(texts), "changed": changed, "rate": round(changed / len(texts), 4)}
+    return out
+
+
+def evaluate(clf, data, dev_outputs, baselines=None) -> dict:
+    """Step 4 of training: figures on dev and every held-out split, read with and without
+    context, spelling-swap flip rates, and the baselines' figures (``baselines``: a
+    function of the data returning ``{name: figures by split}``, or None to skip them)."""
+    import dataclasses
+
+    from .predictions import split_outputs
+
+    info = clf.info
+    figures = {"dev": split_figures(data.dev, *dev_outputs, info)}
+    for name in data.evaluation_splits:
+        figures[name] = split_figures(data.splits[name], *split_outputs(clf, data.splits[name]), info)
+    alone = {}
+    if data.window is not None:  # the same held-out sentences read without their neighbours
+        for name in data.evaluation_splits:
+            ds = data.splits[name]
+            alone[name] = headline(split_figures(ds, *split_outputs(clf, ds, with_context=False), info))
+    checked = ["dev", *data.evaluation_splits]
+    flips = {name: spelling_flip_rate(clf, data.splits[name], data.variants) for name in checked}
+    clf.info = dataclasses.replace(info, spelling_variants={})  # the network alone
+    try:
+        flips_raw = {name: spelling_flip_rate(clf, data.splits[name], data.variants) for name in checked}
+    finally:
+        clf.info = info
+    baseline_figures = baselines(data) if baselines is not None else {}
+    metrics = {name: figures[name] for name in figures}
+    for name in data.evaluation_splits:
+        metrics[f"{name}_headline"] = headline(figures[name])
+        metrics[f"{name}_headline_without_context"] = alone.get(name)
+        metrics[f"baselines_{name}_headline"] = {
+            k: headline(v[name]) for k, v in baseline_figures.items() if name in v}
+        metrics[f"spelling_swap_stance_changes_{name}"] = flips[name]
+    metrics["spelling_swap_stance_changes_dev"] = flips["dev"]
+    metrics["spelling_swap_stance_changes_without_normalisation"] = flips_raw
+    return metrics

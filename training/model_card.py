@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stance.model_info import ModelInfo
+from stance.model_folder import ModelInfo
 
 
 def _f(x) -> str:
@@ -154,5 +154,5 @@ def _beats_baselines(metrics: dict) -> str:
     return "**Where a baseline is as good or better:** " + "; ".join(notes) + "."
 
 
-def write_model_card(folder: str | Path, info: ModelInfo) -> None:
-    Path(folder, "README.md").write_text(render_model_card(info), encoding="utf-8")
+
+

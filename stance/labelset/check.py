@@ -124,8 +124,8 @@ def _check_line(data, file: str, line: int, schema: LabelSchema,
     if data["origin"] not in ORIGINS:
         problem(f"unknown origin {data['origin']!r}; valid choices: {_choices(ORIGINS)}")
     split = data.get("split")
-    if split is not None and split not in schema.splits:
-        problem(f"unknown split {split!r}; valid choices: {_choices(schema.splits)}")
+    if split is not None and split not in schema.split_names:
+        problem(f"unknown split {split!r}; valid choices: {_choices(schema.split_names)}")
     derived = data.get("derived_from")
     if data["origin"] == "translation" and not derived:
         problem("a translation needs 'derived_from': the id of the sentence it translates")

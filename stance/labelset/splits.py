@@ -25,9 +25,6 @@ from ..schema import LabelSchema
 from .check import normalise_text
 from .records import LabelRecord
 
-_ORDER = ("train", "dev", "test")
-
-
 def origins(records: list[LabelRecord]) -> dict[str, LabelRecord]:
     """Map every record id to the record it derives from in the end, following
     ``derived_from`` through translations of translations (itself for an origin)."""
@@ -53,7 +50,7 @@ def _stable_key(identifier: str) -> str:
 
 def assign_splits(records: list[LabelRecord], schema: LabelSchema) -> dict[str, str]:
     """Splits for origin records that have none: ``{id: split}`` (existing ones untouched)."""
-    targets = {name: schema.splits[name] for name in _ORDER}
+    targets = dict(schema.splits)
     counts: dict[str, Counter] = defaultdict(Counter)  # label -> split -> count
     by_text: dict[str, str] = {}
     roots = [r for r in records if r.derived_from is None]
@@ -91,7 +88,8 @@ def _most_lagging(labels: list[str], counts: dict[str, Counter], targets: dict[s
             total += (targets[split] * n - counts[label][split]) / n
         return total
 
-    return max(_ORDER, key=lambda split: (deficit(split), -_ORDER.index(split)))
+    order = list(targets)
+    return max(order, key=lambda split: (deficit(split), -order.index(split)))
 
 
 def write_splits(records: list[LabelRecord], new: dict[str, str]) -> list[str]:

@@ -8,9 +8,6 @@ from ..schema import LabelSchema
 from .records import LabelRecord
 from .splits import resolve_splits
 
-_SPLITS = ("train", "dev", "test")
-
-
 def summary_table(records: list[LabelRecord], schema: LabelSchema) -> str:
     """Counts per split for every language, origin, stance, technique and source."""
     split_of = resolve_splits(records)
@@ -35,7 +32,7 @@ def summary_table(records: list[LabelRecord], schema: LabelSchema) -> str:
         add(f"source {source}", lambda r, source=source: r.source == source)
 
     width = max(len(title) for title, _ in rows)
-    columns = list(_SPLITS) + (["?"] if any(c["?"] for _, c in rows) else [])
+    columns = list(schema.split_names) + (["?"] if any(c["?"] for _, c in rows) else [])
     header = f"{'':<{width}}  " + "  ".join(f"{c:>6}" for c in columns) + f"  {'total':>6}"
     lines = [header, "-" * len(header)]
     for title, counter in rows:

@@ -7,8 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..language import detect_language
-from ..segment import Span, split_sentences
+from ..article import EmptyArticleError, SegmentedArticle, score_segmented, segment_article
 from .documents import Document, InputOptions, iter_documents
 from .output import ErrorLog, ResultLog, export_csv, export_parquet
 
@@ -67,8 +66,7 @@ class ScoreSummary:
 @dataclass
 class _Pending:
     document: Document
-    language: str
-    spans: list[Span]
+    article: SegmentedArticle
 
 
 def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummary:
@@ -92,22 +90,13 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
         if not pending:
             return
         tick = time.perf_counter()
-        texts, contexts = [], []
-        for item in pending:
-            sentences = [s.text for s in item.spans]
-            texts += sentences
-            around = model.contexts_for(sentences) if options.context else None
-            contexts += around or [""] * len(sentences)
-        predictions = model.predict(texts, context=contexts, batch_size=options.batch_size,
-                                    thresholds=options.thresholds)
+        results = score_segmented(model, [item.article for item in pending], context=options.context,
+                                  batch_size=options.batch_size, thresholds=options.thresholds)
         summary.model_seconds += time.perf_counter() - tick
-        at = 0
-        for item in pending:
-            preds = predictions[at:at + len(item.spans)]
-            at += len(item.spans)
-            log.append(_record(model, item, preds, options.context))
+        for item, article in zip(pending, results):
+            log.append(_record(model, item.document, article, options.context))
             summary.scored += 1
-            summary.sentences += len(item.spans)
+            summary.sentences += len(item.article.spans)
         bar.update(len(pending))
         elapsed = time.perf_counter() - started
         bar.set_postfix(sent_per_s=f"{summary.sentences / elapsed:.0f}", failed=summary.failed)
@@ -122,22 +111,20 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
                 continue
             if document.error is None:
                 try:
-                    language = options.language or detect_language(document.text)
-                    spans = split_sentences(document.text, language)
+                    article = segment_article(document.text, options.language)
+                except EmptyArticleError:
+                    document = Document(document.doc_id, document.source,
+                                        error="no sentences (empty, or only page furniture)")
                 except Exception as err:  # one bad document never stops the batch
                     document = Document(document.doc_id, document.source,
                                         error=f"could not split into sentences: {err}")
-                else:
-                    if not spans:
-                        document = Document(document.doc_id, document.source,
-                                            error="no sentences (empty, or only page furniture)")
             if document.error is not None:
                 errors.append(document.doc_id, document.source, document.error)
                 summary.failed += 1
                 bar.update(1)
                 continue
-            pending.append(_Pending(document, language, spans))
-            pending_sentences += len(spans)
+            pending.append(_Pending(document, article))
+            pending_sentences += len(article.spans)
             if pending_sentences >= options.batch_sentences:
                 flush()
         flush()
@@ -152,13 +139,12 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
     return summary
 
 
-def _record(model, item: _Pending, predictions, context: bool) -> dict:
-    article = model.assemble_article(item.spans, predictions, item.language)
+def _record(model, document: Document, article, context: bool) -> dict:
     window = model.context_window if context else None
     return {
-        "doc_id": item.document.doc_id,
-        "source": item.document.source,
-        "content_hash": item.document.content_hash,
+        "doc_id": document.doc_id,
+        "source": document.source,
+        "content_hash": document.content_hash,
         "model": {"name": model.name, "version": model.version,
                   "context": window.to_dict() if window else None},
         **article.to_dict(),

@@ -1,4 +1,4 @@
-"""Inference precision: fp32 reference, bfloat16 autocast, or int8 dynamic quantisation."""
+"""Which numeric precision inference runs in: fp32 reference, bfloat16 autocast, or int8."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import torch
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .modeling import StanceModel
+    from .network import StanceNetwork
 
-FAST_PATHS = ("auto", "bf16", "int8", "off")
+PRECISIONS = ("auto", "bf16", "int8", "off")
 
 
 def bf16_is_fast(device: torch.device) -> bool:
@@ -21,7 +21,7 @@ def bf16_is_fast(device: torch.device) -> bool:
                                      or getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()))
 
 
-def apply_fast_path(model: StanceModel, fast: str, device: torch.device) -> tuple[StanceModel, str]:
+def apply_precision(model: StanceNetwork, fast: str, device: torch.device) -> tuple[StanceNetwork, str]:
     """The inference model for the chosen path, and the path's name.
 
     ``auto`` picks bfloat16 autocast where the hardware runs it natively (AMX or
@@ -33,8 +33,8 @@ def apply_fast_path(model: StanceModel, fast: str, device: torch.device) -> tupl
     linear layers, CPU only) is offered but not chosen by ``auto``: it was
     slower than bf16 here and changed more labels.
     """
-    if fast not in FAST_PATHS:
-        raise ValueError(f"unknown fast path {fast!r}; choose one of {', '.join(FAST_PATHS)}")
+    if fast not in PRECISIONS:
+        raise ValueError(f"unknown fast path {fast!r}; choose one of {', '.join(PRECISIONS)}")
     if fast == "auto":
         fast = "bf16" if bf16_is_fast(device) else "off"
     if fast == "bf16":

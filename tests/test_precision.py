@@ -1,4 +1,4 @@
-"""The fast inference paths give the reference path's labels on a fixed set of sentences.
+"""The fast inference paths (precisions) give the reference path's labels on a fixed set of sentences.
 
 Tolerances: bf16 autocast keeps every stance probability within 0.03 and every
 technique probability within 0.03 of fp32; int8 dynamic quantisation within 0.08.
@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import stance
-from stance.fast_path import apply_fast_path
+from stance.precision import apply_precision
 
 SENTENCES = [
     "Russia is a terrorist state that trades in blackmail.",
@@ -48,4 +48,4 @@ def test_auto_path_and_bad_name(tiny_model):
     model = stance.load(tiny_model)
     assert model.fast_path in ("bf16", "fp32")
     with pytest.raises(ValueError, match="unknown fast path 'fastest'"):
-        apply_fast_path(model.model, "fastest", torch.device("cpu"))
+        apply_precision(model.model, "fastest", torch.device("cpu"))

@@ -1,4 +1,4 @@
-"""The network: one transformer encoder, mean pooling, and two heads.
+"""The network: one transformer encoder, mean pooling, and two heads (a torch module).
 
 The stance head is single-label (softmax over the stance classes); the
 technique head is multi-label (one sigmoid per technique). Both read the same
@@ -23,7 +23,7 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
 
 
-class StanceModel(nn.Module):
+class StanceNetwork(nn.Module):
     """Encoder + stance head + technique head.
 
     ``forward`` returns a dict with ``stance_logits`` (batch x stances) and
@@ -42,13 +42,13 @@ class StanceModel(nn.Module):
         self.register_buffer("technique_pos_weight", torch.ones(n_techniques), persistent=True)
 
     @classmethod
-    def from_encoder_config(cls, config: PretrainedConfig, n_stance: int, n_techniques: int) -> "StanceModel":
+    def from_encoder_config(cls, config: PretrainedConfig, n_stance: int, n_techniques: int) -> "StanceNetwork":
         """An untrained model of the given encoder architecture (weights loaded separately)."""
         return cls(AutoModel.from_config(config, add_pooling_layer=False), n_stance, n_techniques)
 
     @classmethod
     def from_state_dict(cls, config: PretrainedConfig, n_stance: int, n_techniques: int,
-                        state_dict: dict[str, torch.Tensor]) -> "StanceModel":
+                        state_dict: dict[str, torch.Tensor]) -> "StanceNetwork":
         """Build a model around saved weights without spending seconds on random initialisation.
 
         The modules are created on the ``meta`` device and take the saved tensors
@@ -75,7 +75,7 @@ class StanceModel(nn.Module):
         return model
 
     @classmethod
-    def from_pretrained_encoder(cls, path: str, n_stance: int, n_techniques: int, **kwargs) -> "StanceModel":
+    def from_pretrained_encoder(cls, path: str, n_stance: int, n_techniques: int, **kwargs) -> "StanceNetwork":
         """Start training from a pretrained encoder (a local folder, or a Hub id)."""
         encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, **kwargs)
         return cls(encoder, n_stance, n_techniques)

@@ -1,0 +1,299 @@
+"""A trained model folder: what it holds, how it describes itself, and reading and writing it.
+
+A model folder holds: ``model.safetensors`` (weights, never a pickle),
+``config.json`` (the encoder's architecture), the tokenizer files,
+``stance.json`` (:class:`ModelInfo`: label names, tuned thresholds, temperature,
+base model, max length, context window, schema, training data hash, metrics)
+and ``README.md`` (the model card).
+
+Reading checks the whole folder before anything is built (:func:`check_model_folder`):
+every problem is one :class:`ModelFolderError` naming the file, what was found
+and how to rebuild. Writing goes through :func:`stance.atomic.atomic_folder`, so
+a folder is either complete or absent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .atomic import atomic_folder
+from .context import ContextWindow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import StanceNetwork
+
+INFO_FILE = "stance.json"
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+TOKENIZER_FILE = "tokenizer.json"
+CARD_FILE = "README.md"
+REQUIRED_FILES = (INFO_FILE, WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
+# 2: adds ``context`` (neighbouring sentences read beside each sentence). Older
+# versions of stance refuse these folders instead of silently dropping the context.
+FORMAT_VERSION = 2
+
+
+class ModelFolderError(ValueError):
+    """A folder that is not a usable stance model."""
+
+
+def rebuild_hint(folder: str | Path) -> str:
+    return (f"rebuild it with `stance train --labels labels --out {folder} --overwrite` "
+            "(or load another model folder)")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    stance_labels: tuple[str, ...]
+    technique_labels: tuple[str, ...]
+    stance_default: str
+    thresholds: Mapping[str, float]
+    temperature: float = 1.0
+    base_model: str = ""
+    text_prefix: str = ""
+    max_length: int = 128
+    #: Interchangeable spellings per language; prediction rewrites them to the first form.
+    spelling_variants: Mapping[str, Any] = field(default_factory=dict)
+    #: Neighbouring sentences read beside each sentence (see ``stance.context``); None: none.
+    context: Mapping[str, Any] | None = None
+    schema: Mapping[str, Any] = field(default_factory=dict)
+    training: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def context_window(self) -> ContextWindow | None:
+        return ContextWindow.from_dict(self.context)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["stance_labels"] = list(self.stance_labels)
+        data["technique_labels"] = list(self.technique_labels)
+        return data
+
+    def save(self, folder: str | Path) -> None:
+        Path(folder, INFO_FILE).write_text(
+            json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "ModelInfo":
+        """Read and check ``stance.json``: types, ranges and agreement between its fields."""
+        path = Path(folder, INFO_FILE)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelFolderError(
+                f"{folder} is not a stance model folder: {INFO_FILE} is missing. "
+                "Build one with `stance train --labels labels --out models/default`."
+            ) from None
+        except UnicodeDecodeError as err:
+            raise ModelFolderError(f"{path}: not UTF-8 text ({err.reason}); "
+                                   f"{rebuild_hint(folder)}") from None
+        except json.JSONDecodeError as err:
+            raise ModelFolderError(f"{path}:{err.lineno}: malformed JSON: {err.msg}; "
+                                   f"{rebuild_hint(folder)}") from None
+        except OSError as err:
+            raise ModelFolderError(f"{path}: cannot be read ({err.strerror or err})") from None
+        return cls.from_dict(data, path)
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str | Path = INFO_FILE) -> "ModelInfo":
+        folder = Path(path).parent
+
+        def bad(message: str) -> ModelFolderError:
+            return ModelFolderError(f"{path}: {message}; {rebuild_hint(folder)}")
+
+        if not isinstance(data, dict):
+            raise bad(f"expected a JSON object, found {type(data).__name__}")
+        version = data.get("format_version", 0)
+        if not isinstance(version, int):
+            raise bad(f"format_version must be an integer, found {version!r}")
+        if version > FORMAT_VERSION:
+            raise ModelFolderError(
+                f"{path} has format version {version}, newer than this stance "
+                f"(reads up to {FORMAT_VERSION}); upgrade stance."
+            )
+        missing = {"name", "version", "stance_labels", "technique_labels", "thresholds"} - set(data)
+        if missing:
+            raise bad(f"lacks {sorted(missing)}")
+        for key in ("name", "version"):
+            if not isinstance(data[key], str):
+                raise bad(f"{key!r} must be a string, found {data[key]!r}")
+        for key, least in (("stance_labels", 2), ("technique_labels", 0)):
+            names = data[key]
+            if (not isinstance(names, list) or len(names) < least
+                    or not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names)):
+                raise bad(f"{key!r} must be a list of at least {least} distinct names, found {names!r}")
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
+        data["stance_labels"] = tuple(data["stance_labels"])
+        data["technique_labels"] = tuple(data["technique_labels"])
+        data.setdefault("stance_default", data["stance_labels"][-1])
+        if data["stance_default"] not in data["stance_labels"]:
+            raise bad(f"stance_default {data['stance_default']!r} is not one of {list(data['stance_labels'])}")
+        thresholds = data["thresholds"]
+        if not isinstance(thresholds, dict):
+            raise bad(f"'thresholds' must be an object of technique -> number, found {thresholds!r}")
+        if set(thresholds) != set(data["technique_labels"]):
+            raise bad("thresholds do not match the technique labels "
+                      f"({sorted(thresholds)} vs {sorted(data['technique_labels'])})")
+        for name, value in thresholds.items():
+            if not _is_number(value) or not 0.0 <= value <= 1.0:
+                raise bad(f"threshold for {name!r} must be a number within [0, 1], found {value!r}")
+        temperature = data.get("temperature", 1.0)
+        if not _is_number(temperature) or not temperature > 0:
+            raise bad(f"temperature must be a number > 0, found {temperature!r}")
+        max_length = data.get("max_length", 128)
+        if not isinstance(max_length, int) or isinstance(max_length, bool) or not 8 <= max_length <= 8192:
+            raise bad(f"max_length must be an integer within [8, 8192], found {max_length!r}")
+        for key in ("text_prefix", "base_model"):
+            if not isinstance(data.get(key, ""), str):
+                raise bad(f"{key!r} must be a string, found {data[key]!r}")
+        for key in ("spelling_variants", "schema", "training", "metrics"):
+            if not isinstance(data.get(key, {}), dict):
+                raise bad(f"{key!r} must be an object, found {type(data[key]).__name__}")
+        try:
+            ContextWindow.from_dict(data.get("context"))
+        except (TypeError, ValueError) as err:
+            raise ModelFolderError(f"{path}: bad context setting {data.get('context')!r} ({err}); "
+                                   "rebuild the model.") from None
+        return cls(**data)
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def check_model_folder(folder: str | Path) -> ModelInfo:
+    """Check everything :func:`load_network` and the tokenizer will read, before building
+    anything; returns the folder's :class:`ModelInfo`.
+
+    Raises :class:`ModelFolderError` naming the file, what was found and the fix.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelFolderError(f"model folder not found: {folder}")
+    info = ModelInfo.load(folder)
+    for name in REQUIRED_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise ModelFolderError(f"{folder} has no {name}; {rebuild_hint(folder)}")
+    config = read_encoder_config(folder)
+    _check_tokenizer(folder)
+    _check_weights(folder, config, info)
+    return info
+
+
+def read_encoder_config(folder: str | Path) -> dict[str, Any]:
+    """``config.json`` as a dict, with the sizes the network needs checked."""
+    path = Path(folder, CONFIG_FILE)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFolderError(f"{path}: cannot be read as JSON ({err}); "
+                               f"{rebuild_hint(folder)}") from None
+    if not isinstance(data, dict):
+        raise ModelFolderError(f"{path}: expected a JSON object, found {type(data).__name__}; "
+                               f"{rebuild_hint(folder)}")
+    for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size"):
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ModelFolderError(f"{path}: {key!r} must be a positive integer, found {value!r}; "
+                                   f"{rebuild_hint(folder)}")
+    return data
+
+
+def _check_tokenizer(folder: Path) -> None:
+    from tokenizers import Tokenizer
+
+    path = folder / TOKENIZER_FILE
+    try:
+        Tokenizer.from_file(str(path))
+    except Exception as err:  # tokenizers raises a bare Exception for malformed files
+        raise ModelFolderError(f"{path}: not a readable tokenizer ({str(err).splitlines()[0]}); "
+                               f"{rebuild_hint(folder)}") from None
+
+
+def expected_shapes(config: Mapping[str, Any], info: ModelInfo) -> dict[str, tuple[int, ...]]:
+    """The shapes of the tensors whose sizes come from the labels (the heads)."""
+    hidden = config["hidden_size"]
+    n_stance, n_tech = len(info.stance_labels), len(info.technique_labels)
+    return {"stance_head.weight": (n_stance, hidden), "stance_head.bias": (n_stance,),
+            "technique_head.weight": (n_tech, hidden), "technique_head.bias": (n_tech,)}
+
+
+def _check_weights(folder: Path, config: Mapping[str, Any], info: ModelInfo) -> None:
+    from safetensors import SafetensorError, safe_open
+
+    path = folder / WEIGHTS_FILE
+    try:
+        with safe_open(str(path), "pt") as handle:
+            shapes = {key: tuple(handle.get_slice(key).get_shape()) for key in handle.keys()}
+    except (SafetensorError, OSError) as err:
+        raise ModelFolderError(f"{path}: damaged or incomplete weights file ({err}); "
+                               f"{rebuild_hint(folder)}") from None
+    for key, shape in expected_shapes(config, info).items():
+        found = shapes.get(key)
+        if found is None:
+            raise ModelFolderError(f"{path}: no tensor {key!r}; not a stance model's weights; "
+                                   f"{rebuild_hint(folder)}")
+        if found != shape:
+            raise ModelFolderError(
+                f"{path}: {key} has shape {list(found)}, but {INFO_FILE} names "
+                f"{len(info.stance_labels)} stance classes and {len(info.technique_labels)} "
+                f"techniques with hidden size {config['hidden_size']} (expected {list(shape)}): the "
+                f"labels and the weights come from different models; {rebuild_hint(folder)}")
+
+
+def load_network(folder: str | Path, info: ModelInfo) -> "StanceNetwork":
+    """The network of a checked folder (see :func:`check_model_folder`), on the CPU."""
+    from safetensors.torch import load_file
+    from transformers import AutoConfig
+
+    from .network import StanceNetwork
+
+    folder = Path(folder)
+    config = AutoConfig.from_pretrained(folder)
+    state = load_file(folder / WEIGHTS_FILE)
+    try:
+        return StanceNetwork.from_state_dict(config, len(info.stance_labels),
+                                             len(info.technique_labels), state)
+    except RuntimeError as err:  # names or shapes that do not fit the architecture
+        first = str(err).strip().splitlines()
+        raise ModelFolderError(f"{folder / WEIGHTS_FILE}: weights do not fit {CONFIG_FILE} "
+                               f"({' '.join(first[:2])[:300]}); {rebuild_hint(folder)}") from None
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def save_model_folder(network: "StanceNetwork", tokenizer, info: ModelInfo, out: str | Path,
+                      overwrite: bool = False, card: str | None = None) -> Path:
+    """Write a complete model folder at ``out``, or nothing (see :func:`atomic_folder`).
+
+    ``tokenizer`` is anything with ``save_pretrained(folder)`` (a ``transformers``
+    tokenizer); ``card`` is the text of the model card.
+    """
+    from safetensors.torch import save_file
+
+    out = Path(out).expanduser().absolute()
+    with atomic_folder(out, overwrite=overwrite) as tmp:
+        state = {k: v.detach().contiguous().cpu() for k, v in network.state_dict().items()}
+        save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
+        network.config.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        info.save(tmp)
+        if card is not None:
+            (tmp / CARD_FILE).write_text(card, encoding="utf-8")
+    return out
