@@ -17,6 +17,7 @@ from .aggregate import aggregate_article
 from .language import detect_language
 from .results import ArticleResult, SentenceResult
 from .segment import Span, split_sentences
+from .text_gate import is_blank, repair_surrogates
 
 if TYPE_CHECKING:  # pragma: no cover
     from .classifier import StanceClassifier
@@ -39,14 +40,17 @@ class SegmentedArticle:
 
 
 def segment_article(text: str, lang: str | None = None) -> SegmentedArticle:
-    """Detect the language (unless given) and cut ``text`` into sentences, furniture dropped.
+    """Detect the language (unless given) and cut ``text`` into sentences, furniture and
+    sentences of invisible characters dropped. Unpaired surrogates are replaced by
+    U+FFFD first (one for one: offsets stay valid).
 
     Raises :class:`EmptyArticleError` when no sentence is left.
     """
     if not isinstance(text, str):
         raise TypeError(f"an article must be a string, got {type(text).__name__}")
+    text, _ = repair_surrogates(text)
     language = lang or detect_language(text)
-    spans = tuple(split_sentences(text, language))
+    spans = tuple(s for s in split_sentences(text, language) if not is_blank(s.text))
     if not spans:
         raise EmptyArticleError("the article has no sentences to score (empty, or only page furniture)")
     return SegmentedArticle(language, spans)

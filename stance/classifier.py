@@ -19,6 +19,7 @@ from .network import StanceNetwork
 from .precision import apply_precision
 from .results import ArticleResult, Prediction
 from .spelling import SpellingVariants
+from .text_gate import gate, is_blank, visible_text
 from .tokenization import TokenEncoder
 
 def _pick_device(device: str | torch.device) -> torch.device:
@@ -45,8 +46,9 @@ def check_texts(texts) -> tuple[list[str], bool]:
     for index, text in enumerate(items):
         if not isinstance(text, str):
             raise TypeError(f"item {index} is {type(text).__name__}, not str: every text must be a string")
-        if not text.strip():
-            raise ValueError(f"item {index} is empty or whitespace only: remove it or give it text")
+        if is_blank(text):
+            raise ValueError(f"item {index} is empty or whitespace only (invisible characters such "
+                             "as zero-width spaces do not count): remove it or give it text")
     return items, single
 
 
@@ -157,7 +159,7 @@ class StanceClassifier:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         stance_probs, technique_probs, truncated = self.predict_probabilities(items, batch_size, contexts)
         results = [
-            self._postprocess(text, sp, tp, limits, cut)
+            self._postprocess(gate(text), sp, tp, limits, cut)
             for text, sp, tp, cut in zip(items, stance_probs, technique_probs, truncated)
         ]
         return results[0] if single else results
@@ -173,14 +175,18 @@ class StanceClassifier:
 
     # -- pipeline steps ---------------------------------------------------
 
+    def check_thresholds(self, override: Mapping[str, float] | None) -> None:
+        """Raise ``ValueError`` for a threshold override this model cannot take."""
+        self._thresholds(override)
+
     def _thresholds(self, override: Mapping[str, float] | None) -> dict[str, float]:
         limits = dict(self.info.thresholds)
         for name, value in (override or {}).items():
             if name not in limits:
                 raise ValueError(f"unknown technique {name!r} in thresholds; this model knows: "
                                  f"{', '.join(self.technique_labels)}")
-            if not 0.0 <= float(value) <= 1.0:
-                raise ValueError(f"threshold for {name!r} must be within [0, 1], got {value}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"threshold for {name!r} must be a number within [0, 1], got {value!r}")
             limits[name] = float(value)
         return limits
 
@@ -188,10 +194,16 @@ class StanceClassifier:
         """Token ids for each text, cut to the model's window; whether each was cut; and
         how many leading tokens of each row are the text's own (see ``TokenEncoder.encode``).
 
-        Listed spelling variants are rewritten to one form first (Kiev -> Kyiv, ...).
-        Contexts are used only when the model was trained with them.
+        Every text passes :mod:`stance.text_gate` first (unpaired surrogates replaced,
+        invisible characters dropped), then listed spelling variants are rewritten to
+        one form (Kiev -> Kyiv, ...). Contexts are used only when the model was trained
+        with them.
         """
-        canonical = self._spelling.canonical
+        spelling = self._spelling.canonical
+
+        def canonical(text: str) -> str:
+            return spelling(visible_text(text))
+
         prefix = self.info.text_prefix
         window = self.context_window
         if window is None or contexts is None:
@@ -239,8 +251,10 @@ class StanceClassifier:
         return stance.tolist(), torch.sigmoid(technique).tolist(), truncated
 
     def _postprocess(self, text, stance_probs, technique_probs, limits, truncated) -> Prediction:
+        """One :class:`Prediction` for a gated text (see :func:`stance.text_gate.gate`)."""
         stance_scores = dict(zip(self.stance_labels, (round(p, 6) for p in stance_probs)))
         technique_scores = dict(zip(self.technique_labels, (round(p, 6) for p in technique_probs)))
         best = max(stance_scores, key=stance_scores.get)
         chosen = tuple(n for n in self.technique_labels if technique_scores[n] >= limits[n])
-        return Prediction(text, best, stance_scores, chosen, technique_scores, truncated)
+        return Prediction(text.text, best, stance_scores, chosen, technique_scores, truncated,
+                          text.replaced)

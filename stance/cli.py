@@ -96,12 +96,24 @@ def _thresholds(pairs: list[str] | None) -> dict[str, float] | None:
 def _cmd_predict(args: argparse.Namespace) -> int:
     import json
 
-    texts = args.text or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    from .text_gate import is_blank
+
+    texts = args.text or [line.rstrip("\n") for line in sys.stdin if not is_blank(line)]
     if not texts:
         print("error: give a text to predict, or lines on standard input", file=sys.stderr)
         return 2
+    blank = [i for i, t in enumerate(texts) if is_blank(t)]
+    if blank:
+        print(f"error: text {blank[0] + 1} is empty or whitespace only; give every text some "
+              "words", file=sys.stderr)
+        return 2
+    thresholds = _thresholds(args.threshold)
     model = _load_model(args)
-    predictions = model.predict(texts, thresholds=_thresholds(args.threshold))
+    try:
+        predictions = model.predict(texts, thresholds=thresholds)
+    except (TypeError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for p in predictions:
         if args.json:
             print(json.dumps(p.to_dict(), ensure_ascii=False))
@@ -120,6 +132,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from .scoring import ScoreOptions, score_inputs
     from .scoring.documents import InputOptions
+    from .scoring.runner import OutputError, SettingsMismatchError, check_output
 
     fmt = args.format or ("csv" if args.csv else "parquet" if args.out.endswith(".parquet")
                           else "csv" if args.out.endswith(".csv") else "jsonl")
@@ -133,12 +146,24 @@ def _cmd_score(args: argparse.Namespace) -> int:
             inputs=InputOptions(args.id_field, args.text_field, args.stdin_format),
             batch_size=args.batch_size, language=args.language,
             thresholds=_thresholds(args.threshold), progress=not args.quiet,
-            context=args.context)
+            context=args.context, force=args.force)
+        check_output(options)  # before the model loads: a bad --out fails in a second
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OutputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     model = _load_model(args)
-    summary = score_inputs(model, args.inputs, options)
+    try:
+        model.check_thresholds(options.thresholds)
+        summary = score_inputs(model, args.inputs, options)
+    except (ValueError, SettingsMismatchError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OutputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     print(f"{summary}\nresults: {args.out}" + (f"\nerrors: {options.errors_path}"
                                                  if summary.failed else ""), file=sys.stderr)
     if summary.scored == 0 and summary.skipped == 0:
@@ -206,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ISO code for all documents (default: detected per document)")
     score.add_argument("--batch-size", type=int, default=64)
     score.add_argument("--quiet", action="store_true", help="no progress bar")
+    score.add_argument("--force", action="store_true",
+                       help="add to an output scored with other settings (another model version, "
+                       "or with/without context) instead of refusing")
     score.add_argument("--context", action=argparse.BooleanOptionalAction, default=True,
                        help="read each sentence with the neighbours the model was trained with "
                        "(default); --no-context reads sentences alone: about twice as fast, "

@@ -75,9 +75,32 @@ class StanceNetwork(nn.Module):
         return model
 
     @classmethod
-    def from_pretrained_encoder(cls, path: str, n_stance: int, n_techniques: int, **kwargs) -> "StanceNetwork":
-        """Start training from a pretrained encoder (a local folder, or a Hub id)."""
-        encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, **kwargs)
+    def from_pretrained_encoder(cls, path: str, n_stance: int, n_techniques: int,
+                                num_hidden_layers: int | None = None, **kwargs) -> "StanceNetwork":
+        """Start training from a pretrained encoder (a local folder, or a Hub id), keeping
+        only its first ``num_hidden_layers`` layers when given (never adding any).
+
+        A local folder's weights are read directly and the dropped layers never loaded,
+        so no "unexpected keys" report is printed for them.
+        """
+        from pathlib import Path
+
+        from safetensors.torch import load_file
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(path, **kwargs)
+        if num_hidden_layers:
+            config.num_hidden_layers = min(num_hidden_layers, config.num_hidden_layers)
+        weights = Path(path, "model.safetensors")
+        if weights.is_file():
+            encoder = AutoModel.from_config(config, add_pooling_layer=False)
+            wanted = encoder.state_dict()
+            state = {k: v for k, v in load_file(weights).items() if k in wanted}
+            missing = [k for k in wanted if k not in state and not k.endswith(("position_ids",))]
+            if not missing:
+                encoder.load_state_dict(state, strict=False)
+                return cls(encoder, n_stance, n_techniques)
+        encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, config=config, **kwargs)
         return cls(encoder, n_stance, n_techniques)
 
     @property

@@ -19,7 +19,8 @@ class Prediction:
     ``technique_scores`` are independent probabilities, and ``techniques`` are
     the names whose score reaches the model's tuned threshold. ``truncated`` is
     true when the text was longer than the model's window and only its first
-    ``max_length`` tokens were read.
+    ``max_length`` tokens were read. ``replaced_characters`` counts unpaired
+    surrogates in the input that ``text`` shows as U+FFFD (see :mod:`stance.text_gate`).
     """
 
     text: str
@@ -28,6 +29,7 @@ class Prediction:
     techniques: tuple[str, ...]
     technique_scores: Mapping[str, float]
     truncated: bool = False
+    replaced_characters: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stance_scores", _frozen(self.stance_scores))
@@ -46,6 +48,7 @@ class Prediction:
             "techniques": list(self.techniques),
             "technique_scores": dict(self.technique_scores),
             "truncated": self.truncated,
+            "replaced_characters": self.replaced_characters,
         }
 
     def __repr__(self) -> str:

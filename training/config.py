@@ -60,6 +60,8 @@ class TrainConfig:
     context_after: int = option(0, "neighbouring sentences after each sentence")
     context_tokens: int = option(64, "at most this many tokens of context")
     threads: int | None = option(None, "CPU threads for torch (default: torch's choice)")
+    log_file: str | None = option(
+        None, "where the run's full log goes (default: OUT.train.log beside the model folder)")
     # bfloat16 autocast, weights kept in fp32. None: on where the CPU runs bf16
     # natively (AMX or AVX-512 BF16: about 2.5x faster steps there), off elsewhere.
     bf16: bool | None = option(None, "bfloat16 autocast (default: on where the CPU runs bf16 natively)")
@@ -96,6 +98,11 @@ class TrainConfig:
                             "stays in place until the new one is complete)")
         if problems:
             raise ValueError("invalid training arguments: " + "; ".join(problems))
+
+    @property
+    def log_path(self) -> Path:
+        out = Path(self.out)
+        return Path(self.log_file) if self.log_file else out.with_name(out.name + ".train.log")
 
     @property
     def context_window(self) -> ContextWindow | None:

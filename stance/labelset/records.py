@@ -63,7 +63,7 @@ def read_raw(labels_dir: str | Path) -> list[RawLine]:
         except UnicodeDecodeError as err:
             out.append(RawLine(name, 0, error=f"file is not UTF-8 ({err.reason} at byte {err.start})"))
             continue
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: see scoring
             if not line.strip():
                 continue
             try:

@@ -101,7 +101,9 @@ def write_splits(records: list[LabelRecord], new: dict[str, str]) -> list[str]:
     for file, file_records in by_file.items():
         if not any(r.id in new for r in file_records):
             continue
-        lines = Path(file).read_text(encoding="utf-8").splitlines()
+        lines = Path(file).read_text(encoding="utf-8").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
         for record in file_records:
             if record.id in new:
                 data = json.loads(lines[record.line - 1])

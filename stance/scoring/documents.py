@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..text_gate import repair_surrogates
 from .html_text import html_to_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
@@ -20,12 +21,23 @@ KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 
 @dataclass(frozen=True)
 class Document:
-    """One article ready to score (``error`` set instead when it cannot be)."""
+    """One article ready to score (``error`` set instead when it cannot be).
+
+    Every string passes the text gate here: an unpaired surrogate (valid in JSON,
+    and how Python spells undecodable bytes of a file name) becomes U+FFFD, so the
+    document can be written out as UTF-8 and its offsets stay valid.
+    """
 
     doc_id: str
     source: str
     text: str = ""
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("doc_id", "source", "text", "error"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, repair_surrogates(value)[0])
 
     @functools.cached_property
     def content_hash(self) -> str:
@@ -84,7 +96,9 @@ def _from_text(doc_id: str, source: str, text: str, kind: str) -> Document:
 
 
 def _from_jsonl(text: str, source: str, options: InputOptions) -> Iterator[Document]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: JSON strings may hold U+2028 or U+0085, which str.splitlines
+    # would take for line ends.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{source}:{number}"
@@ -134,3 +148,31 @@ def iter_documents(inputs: list[str], options: InputOptions | None = None) -> It
             yield from _from_jsonl(text, source, options)
         else:
             yield _from_text(source, source, text, kind)
+
+
+def count_documents(inputs: list[str], options: InputOptions | None = None) -> int | None:
+    """How many documents :func:`iter_documents` will yield, for a progress bar with a total
+    and an ETA; None when it cannot be known without reading standard input.
+
+    A JSON Lines file counts its non-blank lines (read as bytes, without parsing); any
+    other file counts one.
+    """
+    total = 0
+    for item in expand_inputs(inputs):
+        if item == "-":
+            return None
+        path = Path(item)
+        if path.suffix.lower() in JSONL_SUFFIXES or path.suffix.lower() not in KNOWN_SUFFIXES:
+            try:
+                with open(path, "rb") as handle:
+                    head = handle.read(8192)
+                    if path.suffix.lower() not in JSONL_SUFFIXES and not head.lstrip().startswith(b"{"):
+                        total += 1
+                        continue
+                    handle.seek(0)
+                    total += sum(1 for line in handle if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
