@@ -230,8 +230,13 @@ class StanceClassifier:
     def predict_logits(self, texts: list[str], batch_size: int = 32, contexts: list[str] | None = None):
         """Raw stance and technique logits in input order, and which texts were cut.
 
-        Texts are sorted by length so that each batch pads as little as possible.
+        Texts are sorted by length so that each batch pads as little as possible. A
+        model that reads its context as a vector (see :mod:`stance.context`) encodes
+        every distinct text and context once, then runs its heads.
         """
+        window = self.context_window
+        if window is not None and window.by_vector:
+            return self._vector_logits(texts, batch_size, contexts)
         ids, truncated, pooled = self.preprocess(texts, contexts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         stance = torch.empty(len(ids), len(self.stance_labels))
@@ -242,6 +247,39 @@ class StanceClassifier:
                 stance[chunk], technique[chunk] = self.forward([ids[i] for i in chunk],
                                                                [pooled[i] for i in chunk])
         return stance, technique, truncated
+
+    def sentence_vectors(self, texts: list[str], batch_size: int = 32) -> tuple[torch.Tensor, list[bool]]:
+        """The pooled vector of each text read alone (one row each), and which were cut."""
+        ids, truncated, _ = self.preprocess(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        vectors = torch.empty(len(ids), self.model.config.hidden_size)
+        with self._precision(), torch.inference_mode():
+            for begin in range(0, len(order), batch_size):
+                chunk = order[begin:begin + batch_size]
+                input_ids, attention_mask, _ = self.encoder.pad([ids[i] for i in chunk])
+                vectors[chunk] = self.model.encode(input_ids.to(self.device),
+                                                   attention_mask.to(self.device)).float().cpu()
+        return vectors, truncated
+
+    def _vector_logits(self, texts: list[str], batch_size: int, contexts: list[str] | None):
+        """Each distinct string (text or context) is encoded once: within an article, a
+        sentence's vector is also the next sentence's context."""
+        rows: dict[str, int] = {}
+        for text in texts:
+            rows.setdefault(text, len(rows))
+        context_rows = []
+        for context in contexts or [""] * len(texts):
+            context_rows.append(rows.setdefault(context, len(rows)) if context else -1)
+        unique = list(rows)
+        vectors, cut = self.sentence_vectors(unique, batch_size)
+        text_rows = torch.tensor([rows[t] for t in texts], dtype=torch.long)
+        index = torch.tensor(context_rows, dtype=torch.long)
+        with self._precision(), torch.inference_mode():
+            own = vectors[text_rows].to(self.device)
+            context = self.model.context_of(vectors.to(self.device), index.to(self.device))
+            out = self.model.heads(own, context)
+        truncated = [cut[rows[t]] for t in texts]
+        return out["stance_logits"].float().cpu(), out["technique_logits"].float().cpu(), truncated
 
     def predict_probabilities(self, texts: list[str], batch_size: int = 32,
                               contexts: list[str] | None = None):

@@ -27,6 +27,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if issues:
         print(LabelCheckError(issues, labels), file=sys.stderr)
         return 1
+    blocked = _blocklist_problems(args, records)
+    if blocked:
+        print(f"{len(blocked)} record(s) overlap the held-out data:\n  " + "\n  ".join(blocked[:50]),
+              file=sys.stderr)
+        return 1
     if args.assign_splits:
         new = assign_splits(records, schema)
         changed = write_splits(records, new)
@@ -37,8 +42,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print(LabelCheckError(issues, labels), file=sys.stderr)
             return 1
     print(summary_table(records, schema))
+    if args.agreement:
+        from .labelset.agreement import agreement_table
+
+        print("\n" + agreement_table(labels, list(schema.techniques)))
     print(f"\nOK: {len(records)} labelled sentences pass the check.", file=sys.stderr)
     return 0
+
+
+def _blocklist_problems(args: argparse.Namespace, records) -> list[str]:
+    from .labelset.blocklist import Blocklist, project_blocklist
+
+    path = args.blocklist or project_blocklist(args.labels)
+    if not path:
+        return []
+    blocklist = Blocklist.load(path)
+    print(f"checked against the held-out blocklist {path}", file=sys.stderr)
+    return blocklist.problems(records)
 
 
 def _add_plugin_commands(sub) -> None:
@@ -202,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--labels", default="labels", help="labels folder (default: %(default)s)")
     check.add_argument("--assign-splits", action="store_true",
                        help="give new sentences a train/dev/test split (existing ones never move)")
+    check.add_argument("--agreement", action="store_true",
+                       help="also print the agreement of the two independent labellings "
+                       "(labels/annotations/modelled.jsonl)")
+    check.add_argument("--blocklist", default=None,
+                       help="held-out blocklist to check every URL and text against (default: "
+                       "../shared/heldout/blocklist.json beside the checkout, where it exists)")
     check.set_defaults(func=_cmd_check)
     _add_plugin_commands(sub)
 

@@ -2,17 +2,27 @@
 
 Stance often turns on the author's framing, which can sit in the sentence
 before or after ("Today, if Ukraine refuses again, the terms will only get
-harsher." is framed by the next sentence as "a direct threat"). A model trained
-with context reads each sentence as the first segment of a pair whose second
-segment is the surrounding text; only the sentence's own tokens are pooled, so
-the label is still about the sentence. How much context a model reads is stored
-with its weights (``stance.json``), never chosen by code.
+harsher." is framed by the next sentence as "a direct threat"). A model reads
+its context in one of two ways (``mode``):
+
+- ``"pair"``: each sentence is the first segment of a pair whose second segment is
+  the neighbouring text; only the sentence's own tokens are pooled. Every sentence
+  is encoded twice when an article is scored (as itself and as its neighbour's context).
+- ``"vector"``: each sentence is encoded alone, once; the heads read its vector next to
+  the previous sentence's own vector. Scoring an article costs what scoring its
+  sentences alone costs.
+
+Either way the label is about the sentence itself. How much context a model reads,
+and how, is stored with its weights (``stance.json``), never chosen by code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+
+
+MODES = ("pair", "vector")
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,7 @@ class ContextWindow:
     before: int = 1
     after: int = 0
     max_tokens: int = 64
+    mode: str = "pair"
 
     def __post_init__(self) -> None:
         if self.before < 0 or self.after < 0 or self.before + self.after == 0:
@@ -29,13 +40,25 @@ class ContextWindow:
                              f"> 0, got before={self.before}, after={self.after}")
         if self.max_tokens < 1:
             raise ValueError(f"context max_tokens must be >= 1, got {self.max_tokens}")
+        if self.mode not in MODES:
+            raise ValueError(f"context mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.mode == "vector" and (self.before, self.after) != (1, 0):
+            raise ValueError("the 'vector' context reads the one sentence before (before=1, "
+                             f"after=0), got before={self.before}, after={self.after}")
+
+    @property
+    def by_vector(self) -> bool:
+        return self.mode == "vector"
 
     @classmethod
     def from_dict(cls, data: Mapping | None) -> "ContextWindow | None":
         return None if not data else cls(**dict(data))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if self.mode == "pair":  # the original form: folders of older versions read the same
+            del data["mode"]
+        return data
 
     def contexts(self, sentences: Sequence[str]) -> list[str]:
         """For each sentence of one article (in order), the text of its neighbours."""

@@ -32,9 +32,11 @@ CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
 CARD_FILE = "README.md"
 REQUIRED_FILES = (INFO_FILE, WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
-# 2: adds ``context`` (neighbouring sentences read beside each sentence). Older
-# versions of stance refuse these folders instead of silently dropping the context.
-FORMAT_VERSION = 2
+# 2: adds ``context`` (neighbouring sentences read beside each sentence).
+# 3: adds the "vector" context mode (heads read the previous sentence's vector).
+# Older versions of stance refuse newer folders instead of silently misreading them;
+# a folder records the lowest version that reads it.
+FORMAT_VERSION = 3
 
 
 class ModelFolderError(ValueError):
@@ -75,6 +77,9 @@ class ModelInfo:
         data = asdict(self)
         data["stance_labels"] = list(self.stance_labels)
         data["technique_labels"] = list(self.technique_labels)
+        window = self.context_window
+        data["context"] = window.to_dict() if window else None
+        data["format_version"] = 3 if window is not None and window.by_vector else 2
         return data
 
     def save(self, folder: str | Path) -> None:
@@ -228,9 +233,14 @@ def _check_tokenizer(folder: Path) -> None:
 def expected_shapes(config: Mapping[str, Any], info: ModelInfo) -> dict[str, tuple[int, ...]]:
     """The shapes of the tensors whose sizes come from the labels (the heads)."""
     hidden = config["hidden_size"]
+    window = info.context_window
+    features = 2 * hidden if window is not None and window.by_vector else hidden
     n_stance, n_tech = len(info.stance_labels), len(info.technique_labels)
-    return {"stance_head.weight": (n_stance, hidden), "stance_head.bias": (n_stance,),
-            "technique_head.weight": (n_tech, hidden), "technique_head.bias": (n_tech,)}
+    shapes = {"stance_head.weight": (n_stance, features), "stance_head.bias": (n_stance,),
+              "technique_head.weight": (n_tech, features), "technique_head.bias": (n_tech,)}
+    if features != hidden:
+        shapes["no_context"] = (hidden,)
+    return shapes
 
 
 def _check_weights(folder: Path, config: Mapping[str, Any], info: ModelInfo) -> None:
@@ -252,7 +262,8 @@ def _check_weights(folder: Path, config: Mapping[str, Any], info: ModelInfo) -> 
             raise ModelFolderError(
                 f"{path}: {key} has shape {list(found)}, but {INFO_FILE} names "
                 f"{len(info.stance_labels)} stance classes and {len(info.technique_labels)} "
-                f"techniques with hidden size {config['hidden_size']} (expected {list(shape)}): the "
+                f"techniques with hidden size {config['hidden_size']} and context "
+                f"{info.context or 'none'} (expected {list(shape)}): the "
                 f"labels and the weights come from different models; {rebuild_hint(folder)}")
 
 

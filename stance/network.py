@@ -28,23 +28,35 @@ class StanceNetwork(nn.Module):
 
     ``forward`` returns a dict with ``stance_logits`` (batch x stances) and
     ``technique_logits`` (batch x techniques), plus ``loss`` when labels are given.
+
+    With ``context_vector``, the heads read each sentence's vector next to the vector
+    of the sentence before it (``context_index``: the row of the batch that holds the
+    previous sentence, -1 where there is none, which reads a learned ``no_context``
+    vector instead). Every sentence is then encoded once, alone.
     """
 
-    def __init__(self, encoder: nn.Module, n_stance: int, n_techniques: int, dropout: float = 0.1):
+    def __init__(self, encoder: nn.Module, n_stance: int, n_techniques: int, dropout: float = 0.1,
+                 context_vector: bool = False):
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
+        self.context_vector = context_vector
+        features = 2 * hidden if context_vector else hidden
+        if context_vector:
+            self.no_context = nn.Parameter(torch.zeros(hidden))
         self.dropout = nn.Dropout(dropout)
-        self.stance_head = nn.Linear(hidden, n_stance)
-        self.technique_head = nn.Linear(hidden, n_techniques)
+        self.stance_head = nn.Linear(features, n_stance)
+        self.technique_head = nn.Linear(features, n_techniques)
         # Loss weights for class imbalance; set by the trainer, saved as buffers.
         self.register_buffer("stance_weight", torch.ones(n_stance), persistent=True)
         self.register_buffer("technique_pos_weight", torch.ones(n_techniques), persistent=True)
 
     @classmethod
-    def from_encoder_config(cls, config: PretrainedConfig, n_stance: int, n_techniques: int) -> "StanceNetwork":
+    def from_encoder_config(cls, config: PretrainedConfig, n_stance: int, n_techniques: int,
+                            context_vector: bool = False) -> "StanceNetwork":
         """An untrained model of the given encoder architecture (weights loaded separately)."""
-        return cls(AutoModel.from_config(config, add_pooling_layer=False), n_stance, n_techniques)
+        return cls(AutoModel.from_config(config, add_pooling_layer=False), n_stance, n_techniques,
+                   context_vector=context_vector)
 
     @classmethod
     def from_state_dict(cls, config: PretrainedConfig, n_stance: int, n_techniques: int,
@@ -56,17 +68,19 @@ class StanceNetwork(nn.Module):
         copied from a one-layer, tiny-vocabulary twin built on the CPU; if the
         architecture has one that the twin lacks, the model is built the slow way.
         """
+        context_vector = "no_context" in state_dict
         with torch.device("meta"):
-            model = cls.from_encoder_config(config, n_stance, n_techniques)
+            model = cls.from_encoder_config(config, n_stance, n_techniques, context_vector)
         model.load_state_dict(state_dict, strict=True, assign=True)
         missing = [name for name, buf in model.named_buffers() if buf.is_meta]
         if missing:
             twin_config = copy.deepcopy(config)
             twin_config.vocab_size = 8
             twin_config.num_hidden_layers = 1
-            twin = dict(cls.from_encoder_config(twin_config, n_stance, n_techniques).named_buffers())
+            twin = dict(cls.from_encoder_config(twin_config, n_stance, n_techniques,
+                                                context_vector).named_buffers())
             if not all(name in twin for name in missing):
-                model = cls.from_encoder_config(config, n_stance, n_techniques)
+                model = cls.from_encoder_config(config, n_stance, n_techniques, context_vector)
                 model.load_state_dict(state_dict, strict=True)
                 return model
             for name in missing:
@@ -76,7 +90,8 @@ class StanceNetwork(nn.Module):
 
     @classmethod
     def from_pretrained_encoder(cls, path: str, n_stance: int, n_techniques: int,
-                                num_hidden_layers: int | None = None, **kwargs) -> "StanceNetwork":
+                                num_hidden_layers: int | None = None, context_vector: bool = False,
+                                **kwargs) -> "StanceNetwork":
         """Start training from a pretrained encoder (a local folder, or a Hub id), keeping
         only its first ``num_hidden_layers`` layers when given (never adding any).
 
@@ -99,9 +114,9 @@ class StanceNetwork(nn.Module):
             missing = [k for k in wanted if k not in state and not k.endswith(("position_ids",))]
             if not missing:
                 encoder.load_state_dict(state, strict=False)
-                return cls(encoder, n_stance, n_techniques)
+                return cls(encoder, n_stance, n_techniques, context_vector=context_vector)
         encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, config=config, **kwargs)
-        return cls(encoder, n_stance, n_techniques)
+        return cls(encoder, n_stance, n_techniques, context_vector=context_vector)
 
     @property
     def config(self) -> PretrainedConfig:
@@ -114,19 +129,41 @@ class StanceNetwork(nn.Module):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return mean_pool(hidden, attention_mask if pool_mask is None else pool_mask)
 
-    def forward(self, input_ids, attention_mask, pool_mask=None, stance_labels=None,
-                technique_labels=None, **_):
-        pooled = self.dropout(self.encode(input_ids, attention_mask, pool_mask))
-        out = {
-            "stance_logits": self.stance_head(pooled),
-            "technique_logits": self.technique_head(pooled),
-        }
+    def heads(self, pooled: torch.Tensor, context: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Logits from sentence vectors (and, for a context-vector model, the vectors of the
+        sentences before them: one row each, or None for "no sentence before")."""
+        if self.context_vector:
+            if context is None:
+                context = self.no_context.expand_as(pooled)
+            pooled = torch.cat([pooled, context], dim=-1)
+        features = self.dropout(pooled)
+        return {"stance_logits": self.stance_head(features),
+                "technique_logits": self.technique_head(features)}
+
+    def context_of(self, pooled: torch.Tensor, context_index: torch.Tensor) -> torch.Tensor:
+        """For each row, the vector of the row ``context_index`` points at (``no_context`` at -1)."""
+        picked = pooled[context_index.clamp(min=0)]
+        none = self.no_context.to(pooled.dtype).expand_as(picked)
+        return torch.where((context_index >= 0).unsqueeze(-1), picked, none)
+
+    def forward(self, input_ids, attention_mask, pool_mask=None, context_index=None, labeled=None,
+                stance_labels=None, technique_labels=None, **_):
+        pooled = self.encode(input_ids, attention_mask, pool_mask)
+        context = None
+        if self.context_vector and context_index is not None:
+            context = self.context_of(pooled, context_index)
+        out = self.heads(pooled, context)
         if stance_labels is not None and technique_labels is not None:
+            stance_logits, technique_logits = out["stance_logits"], out["technique_logits"]
+            if labeled is not None:  # rows present only as another row's context carry no loss
+                keep = labeled.bool()
+                stance_logits, technique_logits = stance_logits[keep], technique_logits[keep]
+                stance_labels, technique_labels = stance_labels[keep], technique_labels[keep]
             stance_loss = nn.functional.cross_entropy(
-                out["stance_logits"], stance_labels, weight=self.stance_weight
+                stance_logits, stance_labels, weight=self.stance_weight
             )
             technique_loss = nn.functional.binary_cross_entropy_with_logits(
-                out["technique_logits"], technique_labels.to(out["technique_logits"].dtype),
+                technique_logits, technique_labels.to(technique_logits.dtype),
                 pos_weight=self.technique_pos_weight,
             )
             out["loss"] = stance_loss + technique_loss

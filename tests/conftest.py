@@ -128,3 +128,17 @@ def tiny_model(tmp_path_factory, tiny_base) -> Path:
     train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=2,
                       batch_size=8, max_length=32, baselines=False))
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_vector_model(tmp_path_factory, tiny_base) -> Path:
+    """A tiny model that reads its context as the previous sentence's vector."""
+    from stance_training.config import TrainConfig
+    from stance_training.train import train
+
+    root = tmp_path_factory.mktemp("tiny-vector-model")
+    labels = write_labels(root / "labels", toy_rows())
+    out = root / "model"
+    train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=2,
+                      batch_size=8, max_length=32, baselines=False, context_mode="vector"))
+    return out

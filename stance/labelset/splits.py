@@ -5,12 +5,13 @@ The split is stored in the data, on origin sentences only: derived copies
 :func:`assign_splits` gives a split to origin sentences that have none, and
 never touches one that has a split already, so adding sentences moves nothing.
 
-New sentences are visited in the order of a hash of their id (independent of
-file order), and each goes to the split whose share of the sentence's labels
-(its stance and each of its techniques) lags its target share the most.
-Authored sentences always go to ``train``; sentences with the same text as an
-already assigned one follow it, so a repeated sentence never leaks across
-splits.
+New units (a sentence; for modelled text, a whole excerpt) are visited in the
+order of a hash of their id (independent of file order), and each goes to the
+split whose share of its labels (stance and techniques) lags its target share
+the most. Authored sentences always go to ``train``; sentences with the same
+text as an already assigned one follow it, so a repeated sentence never leaks
+across splits. Modelled excerpts from an outlet held out whole go to the
+schema's held-out split (``unseen``), so that no page of that outlet is trained on.
 """
 
 from __future__ import annotations
@@ -48,35 +49,68 @@ def _stable_key(identifier: str) -> str:
     return hashlib.sha256(identifier.encode("utf-8")).hexdigest()
 
 
+def held_out_outlet(outlet: str, share: float) -> bool:
+    """Whether ``outlet`` is one of the outlets held out whole: a stable hash of its
+    normalised name, below ``share``. Independent of everything else in the data, so an
+    outlet never changes sides as sentences are added."""
+    key = " ".join(outlet.casefold().split())
+    return int(_stable_key(f"outlet:{key}")[:8], 16) / 0x1_0000_0000 < share
+
+
 def assign_splits(records: list[LabelRecord], schema: LabelSchema) -> dict[str, str]:
-    """Splits for origin records that have none: ``{id: split}`` (existing ones untouched)."""
+    """Splits for origin records that have none: ``{id: split}`` (existing ones untouched).
+
+    The unit of assignment is the sentence, except for modelled sentences, whose whole
+    excerpt (one page) goes to one split. Modelled text from an outlet held out whole
+    (see :func:`held_out_outlet`) goes to the schema's held-out split.
+    """
     targets = dict(schema.splits)
-    counts: dict[str, Counter] = defaultdict(Counter)  # label -> split -> count
+    held = schema.held_out_outlets
+    # label -> split -> count, kept apart for modelled text and the rest, so that each is
+    # spread over the splits at the target shares on its own
+    counts: dict[str, Counter] = defaultdict(Counter)
     by_text: dict[str, str] = {}
     roots = [r for r in records if r.derived_from is None]
+    units: dict[str, list[LabelRecord]] = defaultdict(list)
     for record in roots:
+        units[record.unit].append(record)
         if record.split is not None:
-            for label in _labels_of(record):
-                counts[label][record.split] += 1
+            if record.split in targets:
+                for label in _labels_of(record):
+                    counts[label][record.split] += 1
             by_text.setdefault(normalise_text(record.text), record.split)
     new: dict[str, str] = {}
-    for record in sorted((r for r in roots if r.split is None), key=lambda r: _stable_key(r.id)):
-        text_key = normalise_text(record.text)
-        if record.origin == "authored":
+    pending = [(key, members) for key, members in units.items() if any(r.split is None for r in members)]
+    for key, members in sorted(pending, key=lambda item: _stable_key(item[0])):
+        stored = {r.split for r in members if r.split is not None}
+        first = members[0]
+        text_splits = {by_text[k] for k in (normalise_text(r.text) for r in members) if k in by_text}
+        if stored:
+            split = sorted(stored)[0]  # the rest of an excerpt joins the part already placed
+        elif first.origin == "authored":
             split = "train"
-        elif text_key in by_text:
-            split = by_text[text_key]
+        elif held and first.origin == "modelled" and held_out_outlet(first.outlet or "", held["share"]):
+            split = held["split"]
+        elif len(text_splits) == 1 and first.origin != "modelled":
+            split = text_splits.pop()
         else:
-            split = _most_lagging(_labels_of(record), counts, targets)
-        new[record.id] = split
-        by_text.setdefault(text_key, split)
-        for label in _labels_of(record):
-            counts[label][split] += 1
+            labels = [label for r in members for label in _labels_of(r)]
+            split = _most_lagging(labels, counts, targets)
+        for record in members:
+            if record.split is None:
+                new[record.id] = split
+            by_text.setdefault(normalise_text(record.text), split)
+            if split in targets:
+                for label in _labels_of(record):
+                    counts[label][split] += 1
     return new
 
 
 def _labels_of(record: LabelRecord) -> list[str]:
-    return ["*", f"stance:{record.stance}", *(f"technique:{t}" for t in record.techniques)]
+    stratum = "modelled" if record.origin == "modelled" else "other"
+    return [f"{stratum}:{label}" for label in
+            ("*", f"lang:{record.lang}", f"stance:{record.stance}",
+             *(f"technique:{t}" for t in record.techniques))]
 
 
 def _most_lagging(labels: list[str], counts: dict[str, Counter], targets: dict[str, float]) -> str:
