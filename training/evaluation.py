@@ -82,6 +82,68 @@ def spelling_flip_rate(clf, ds, variants) -> dict:
     return out
 
 
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence
+    bins weighted by how many predictions fall in each."""
+    confidence, correct = np.asarray(confidence, float), np.asarray(correct, float)
+    if len(confidence) == 0:
+        return float("nan")
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    gap = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            gap += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(gap)
+
+
+def calibration(stance_logits, stance_ref, tech_probs, tech_ref, temperature: float,
+                technique_names) -> dict:
+    """Stance ECE before and after the temperature, and each technique's ECE (its sigmoid
+    probability against the truth), with a reliability table per technique."""
+    import torch
+
+    stance_ref = np.asarray(stance_ref)
+    tech_ref = np.asarray(tech_ref).reshape(len(stance_ref), -1)
+    out = {}
+    for key, t in (("stance_ece_raw", 1.0), ("stance_ece", temperature)):
+        probs = torch.softmax(torch.as_tensor(stance_logits) / t, dim=-1).numpy()
+        out[key] = round(expected_calibration_error(probs.max(1), probs.argmax(1) == stance_ref), 4)
+    out["technique_ece"] = {}
+    out["technique_reliability"] = {}
+    edges = np.linspace(0, 1, 6)
+    for j, name in enumerate(technique_names):
+        p, y = tech_probs[:, j], tech_ref[:, j]
+        out["technique_ece"][name] = round(expected_calibration_error(np.maximum(p, 1 - p),
+                                                                      (p >= 0.5) == (y == 1)), 4)
+        rows = []
+        for lo, hi in zip(edges, edges[1:]):
+            inside = (p >= lo) & ((p < hi) | (hi == 1.0))
+            if inside.any():
+                rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(inside.sum()),
+                             "mean_probability": round(float(p[inside].mean()), 3),
+                             "positive_rate": round(float(y[inside].mean()), 3)})
+        out["technique_reliability"][name] = rows
+    return out
+
+
+def confident_errors(ds, stance_logits, temperature: float, stance_names, per_language: int = 4) -> list:
+    """The wrong stance calls the model was surest of, per language: a sample of how it misreads."""
+    import torch
+
+    probs = torch.softmax(torch.as_tensor(stance_logits) / temperature, dim=-1).numpy()
+    pred, gold = probs.argmax(1), np.asarray(ds["stance_labels"])
+    out = []
+    for lang in sorted(set(ds["lang"])):
+        rows = [i for i in range(len(gold)) if ds["lang"][i] == lang and pred[i] != gold[i]]
+        for i in sorted(rows, key=lambda i: -probs[i].max())[:per_language]:
+            out.append({"id": ds["id"][i], "lang": lang, "text": ds["text"][i],
+                        "gold": stance_names[gold[i]], "predicted": stance_names[pred[i]],
+                        "probability": round(float(probs[i].max()), 3)})
+    return out
+
+
 def evaluate(clf, data, dev_outputs, baselines=None) -> dict:
     """Step 4 of training: figures on dev and every held-out split, read with and without
     context, spelling-swap flip rates, and the baselines' figures (``baselines``: a
@@ -92,8 +154,9 @@ def evaluate(clf, data, dev_outputs, baselines=None) -> dict:
 
     info = clf.info
     figures = {"dev": split_figures(data.dev, *dev_outputs, info)}
+    outputs = {name: split_outputs(clf, data.splits[name]) for name in data.evaluation_splits}
     for name in data.evaluation_splits:
-        figures[name] = split_figures(data.splits[name], *split_outputs(clf, data.splits[name]), info)
+        figures[name] = split_figures(data.splits[name], *outputs[name], info)
     alone = {}
     if data.window is not None:  # the same held-out sentences read without their neighbours
         for name in data.evaluation_splits:
@@ -114,6 +177,20 @@ def evaluate(clf, data, dev_outputs, baselines=None) -> dict:
         metrics[f"baselines_{name}_headline"] = {
             k: headline(v[name]) for k, v in baseline_figures.items() if name in v}
         metrics[f"spelling_swap_stance_changes_{name}"] = flips[name]
+        ds = data.splits[name]
+        logits, probs = outputs[name]
+        truth = np.asarray(ds["technique_labels"]).reshape(len(ds), -1)
+        metrics[f"{name}_calibration"] = {
+            lang: calibration(logits[mask], np.asarray(ds["stance_labels"])[mask], probs[mask],
+                              truth[mask], info.temperature, info.technique_labels)
+            for lang, mask in _language_masks(ds["lang"]).items()}
+        metrics[f"{name}_confident_errors"] = confident_errors(ds, logits, info.temperature,
+                                                               info.stance_labels)
     metrics["spelling_swap_stance_changes_dev"] = flips["dev"]
     metrics["spelling_swap_stance_changes_without_normalisation"] = flips_raw
     return metrics
+
+
+def _language_masks(langs) -> dict[str, np.ndarray]:
+    langs = np.asarray(langs)
+    return {"all": np.ones(len(langs), bool), **{lang: langs == lang for lang in sorted(set(langs))}}

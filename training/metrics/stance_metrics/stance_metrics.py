@@ -11,7 +11,7 @@ technique macro-F1 with per-technique precision/recall/F1 and support.
 import datasets
 import evaluate
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 _DESCRIPTION = "Stance (single-label) and persuasion-technique (multi-label) metrics for stance."
 _KWARGS = """
@@ -20,7 +20,8 @@ Args:
     tech_pred, tech_ref: one 0/1 row per sentence, one column per technique.
     stance_names, technique_names: label names, in index order.
 Returns:
-    stance_accuracy, stance_macro_f1, stance_per_class, technique_macro_f1,
+    stance_accuracy, stance_macro_f1, stance_per_class, stance_confusion (rows: gold
+    class, columns: predicted class, in stance_names order), technique_macro_f1,
     technique_micro_f1, technique_per_label, n.
 """
 
@@ -59,6 +60,7 @@ class StanceMetrics(evaluate.Metric):
             "stance_macro_f1": float(f1_score(stance_ref, stance_pred, labels=labels,
                                               average="macro", zero_division=0)),
             "stance_per_class": per_class,
+            "stance_confusion": confusion_matrix(stance_ref, stance_pred, labels=labels).tolist(),
             "technique_macro_f1": float(f1_score(tech_ref, tech_pred, average="macro",
                                                  zero_division=0)),
             "technique_micro_f1": float(f1_score(tech_ref, tech_pred, average="micro",

