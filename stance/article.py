@@ -65,7 +65,8 @@ def article_contexts(classifier: "StanceClassifier", sentences: Sequence[str]) -
 
 def score_segmented(classifier: "StanceClassifier", articles: Sequence[SegmentedArticle], *,
                     context: bool = True, batch_size: int = 32,
-                    thresholds: Mapping[str, float] | None = None) -> list[ArticleResult]:
+                    thresholds: Mapping[str, float] | None = None,
+                    explain: bool | str = False) -> list[ArticleResult]:
     """Score already segmented articles in one batched pass; one result per article, in order.
 
     ``context=False`` reads every sentence alone (faster, less accurate for a
@@ -78,7 +79,7 @@ def score_segmented(classifier: "StanceClassifier", articles: Sequence[Segmented
         texts += sentences
         contexts += article_contexts(classifier, sentences) if context else [""] * len(sentences)
     predictions = classifier.predict(texts, context=contexts, batch_size=batch_size,
-                                     thresholds=thresholds) if texts else []
+                                     thresholds=thresholds, explain=explain) if texts else []
     results, at = [], 0
     for article in articles:
         own = predictions[at:at + len(article.spans)]
@@ -91,8 +92,9 @@ def score_segmented(classifier: "StanceClassifier", articles: Sequence[Segmented
 
 def score_articles(classifier: "StanceClassifier", texts: Sequence[str], *, lang: str | None = None,
                    context: bool = True, batch_size: int = 32,
-                   thresholds: Mapping[str, float] | None = None) -> list[ArticleResult]:
+                   thresholds: Mapping[str, float] | None = None,
+                   explain: bool | str = False) -> list[ArticleResult]:
     """Segment and score whole articles; one :class:`ArticleResult` per text, in order."""
     segmented = [segment_article(text, lang) for text in texts]
     return score_segmented(classifier, segmented, context=context, batch_size=batch_size,
-                           thresholds=thresholds)
+                           thresholds=thresholds, explain=explain)

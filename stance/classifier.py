@@ -144,7 +144,7 @@ class StanceClassifier:
                 batch_size: int = ..., thresholds: Mapping[str, float] | None = ...) -> list[Prediction]: ...
 
     def predict(self, texts, *, context=None, batch_size: int = 32,
-                thresholds: Mapping[str, float] | None = None):
+                thresholds: Mapping[str, float] | None = None, explain: bool | str = False):
         """Predict stance and techniques; a string gives one result, a list a list in the same order.
 
         ``context``: the text around each sentence (for a string, a string; for a list,
@@ -152,6 +152,9 @@ class StanceClassifier:
         :attr:`context_window`; :meth:`score_article` supplies it from the article).
         Each text is still judged on its own: context only helps read it.
         ``thresholds`` overrides the tuned threshold of some techniques for this call.
+        ``explain`` (``True``, or a method of :mod:`stance.evidence`) adds to each result
+        the words that drive its stance and each reported technique; it costs one extra
+        forward pass per word, and nothing when off.
         """
         items, single = check_texts(texts)
         contexts = check_contexts(context, len(items))
@@ -163,16 +166,34 @@ class StanceClassifier:
             self._postprocess(gate(text), sp, tp, limits, cut)
             for text, sp, tp, cut in zip(items, stance_probs, technique_probs, truncated)
         ]
+        if explain:
+            results = self._with_evidence(results, items, contexts, explain)
         return results[0] if single else results
 
+    def _with_evidence(self, results: list[Prediction], texts: list[str],
+                       contexts: list[str] | None, method: bool | str) -> list[Prediction]:
+        import dataclasses
+
+        from .evidence import DEFAULT_METHOD, explain
+
+        method = DEFAULT_METHOD if method is True else method
+        out = []
+        for i, (p, text) in enumerate(zip(results, texts)):
+            labels = [p.stance, *p.techniques]
+            found = explain(self, text, contexts[i] if contexts else None, labels, method)
+            out.append(dataclasses.replace(p, evidence=found))
+        return out
+
     def score_article(self, text: str, *, lang: str | None = None, batch_size: int = 32,
-                      thresholds: Mapping[str, float] | None = None) -> ArticleResult:
+                      thresholds: Mapping[str, float] | None = None,
+                      explain: bool | str = False) -> ArticleResult:
         """Split an article into sentences (page furniture dropped) and score each one,
-        reading each with the context the model was trained with (see :mod:`stance.article`)."""
+        reading each with the context the model was trained with (see :mod:`stance.article`).
+        ``explain`` adds each sentence's evidence, as in :meth:`predict`."""
         from .article import score_articles
 
         return score_articles(self, [text], lang=lang, batch_size=batch_size,
-                              thresholds=thresholds)[0]
+                              thresholds=thresholds, explain=explain)[0]
 
     # -- pipeline steps ---------------------------------------------------
 

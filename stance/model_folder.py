@@ -327,12 +327,11 @@ def load_network(folder: str | Path, info: ModelInfo) -> "StanceNetwork":
     """The network of a checked folder (see :func:`check_model_folder`), on the CPU, in float32."""
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoConfig
 
     from .network import StanceNetwork
 
     folder = Path(folder)
-    config = AutoConfig.from_pretrained(folder)
+    config = read_encoder_config(folder)
     state = {k: v.float() if v.is_floating_point() else v
              for k, v in load_file(folder / WEIGHTS_FILE).items()}
     if info.base_weights:

@@ -11,10 +11,11 @@ from code.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoModel, PretrainedConfig
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -52,23 +53,42 @@ class StanceNetwork(nn.Module):
         self.register_buffer("technique_pos_weight", torch.ones(n_techniques), persistent=True)
 
     @classmethod
-    def from_encoder_config(cls, config: PretrainedConfig, n_stance: int, n_techniques: int,
+    def from_encoder_config(cls, config, n_stance: int, n_techniques: int,
                             context_vector: bool = False) -> "StanceNetwork":
-        """An untrained model of the given encoder architecture (weights loaded separately)."""
+        """An untrained model of the given ``transformers`` encoder architecture."""
+        from transformers import AutoModel
+
         return cls(AutoModel.from_config(config, add_pooling_layer=False), n_stance, n_techniques,
                    context_vector=context_vector)
 
     @classmethod
-    def from_state_dict(cls, config: PretrainedConfig, n_stance: int, n_techniques: int,
+    def from_state_dict(cls, config: Mapping[str, Any], n_stance: int, n_techniques: int,
                         state_dict: dict[str, torch.Tensor]) -> "StanceNetwork":
-        """Build a model around saved weights without spending seconds on random initialisation.
+        """Build a model around saved weights (``config``: the folder's ``config.json``).
 
-        The modules are created on the ``meta`` device and take the saved tensors
-        as they are. Buffers that are not saved (position ids and the like) are
-        copied from a one-layer, tiny-vocabulary twin built on the CPU; if the
-        architecture has one that the twin lacks, the model is built the slow way.
+        BERT-family encoders are built from :mod:`stance.encoder` (plain torch, no
+        ``transformers`` import) on the ``meta`` device, taking the saved tensors as
+        they are; other architectures go through ``transformers``.
         """
+        from .encoder import light_encoder, supports
+
         context_vector = "no_context" in state_dict
+        if not supports(config):
+            return cls._from_transformers(config, n_stance, n_techniques, state_dict, context_vector)
+        encoder = light_encoder(config)
+        with torch.device("meta"):
+            model = cls(encoder, n_stance, n_techniques, context_vector=context_vector)
+        model.load_state_dict(state_dict, strict=True, assign=True)
+        return model
+
+    @classmethod
+    def _from_transformers(cls, config: Mapping[str, Any], n_stance: int, n_techniques: int,
+                           state_dict: dict[str, torch.Tensor], context_vector: bool) -> "StanceNetwork":
+        """The slow, general way: any architecture ``transformers`` knows. Buffers that are
+        not saved are copied from a one-layer, tiny-vocabulary twin built on the CPU."""
+        from transformers import AutoConfig
+
+        config = AutoConfig.for_model(**dict(config))
         with torch.device("meta"):
             model = cls.from_encoder_config(config, n_stance, n_techniques, context_vector)
         model.load_state_dict(state_dict, strict=True, assign=True)
@@ -101,7 +121,7 @@ class StanceNetwork(nn.Module):
         from pathlib import Path
 
         from safetensors.torch import load_file
-        from transformers import AutoConfig
+        from transformers import AutoConfig, AutoModel
 
         config = AutoConfig.from_pretrained(path, **kwargs)
         if num_hidden_layers:
@@ -119,7 +139,7 @@ class StanceNetwork(nn.Module):
         return cls(encoder, n_stance, n_techniques, context_vector=context_vector)
 
     @property
-    def config(self) -> PretrainedConfig:
+    def config(self):
         return self.encoder.config
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,

@@ -30,6 +30,9 @@ class Prediction:
     technique_scores: Mapping[str, float]
     truncated: bool = False
     replaced_characters: int = 0
+    #: With ``predict(..., explain=True)``: for the chosen stance and each reported
+    #: technique, the words that drive it (see :mod:`stance.evidence`); else None.
+    evidence: Mapping[str, tuple] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stance_scores", _frozen(self.stance_scores))
@@ -49,6 +52,9 @@ class Prediction:
             "technique_scores": dict(self.technique_scores),
             "truncated": self.truncated,
             "replaced_characters": self.replaced_characters,
+            **({"evidence": {label: [e.to_dict() for e in items]
+                             for label, items in self.evidence.items()}}
+               if self.evidence is not None else {}),
         }
 
     def __repr__(self) -> str:

@@ -31,6 +31,8 @@ class ScoreOptions:
     #: Add to an output written with other settings (another model version, or with and
     #: without context); without it such a rerun is refused.
     force: bool = False
+    #: Add each sentence's evidence (True or a method of :mod:`stance.evidence`).
+    explain: bool | str = False
 
     def __post_init__(self) -> None:
         if self.format not in ("jsonl", "csv", "parquet"):
@@ -160,7 +162,8 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
             return
         tick = time.perf_counter()
         results = score_segmented(model, [item.article for item in pending], context=options.context,
-                                  batch_size=options.batch_size, thresholds=options.thresholds)
+                                  batch_size=options.batch_size, thresholds=options.thresholds,
+                                  explain=options.explain)
         summary.model_seconds += time.perf_counter() - tick
         for item, article in zip(pending, results):
             log.append(_record(settings, item.document, article))
