@@ -116,8 +116,38 @@ def _from_jsonl(text: str, source: str, options: InputOptions) -> Iterator[Docum
             yield Document(doc_id, where, error=f"no string field {options.text_field!r} "
                            f"(fields: {', '.join(sorted(record)) or 'none'}); set --text-field")
             continue
-        kind = "html" if _sniff(body) == "html" else "text"
-        yield _from_text(doc_id, where, body, kind)
+        yield document_from_field(doc_id, where, body)
+
+
+def document_from_field(doc_id: str, source: str, body: str) -> Document:
+    """One document from a text field of a record (a JSON line, a table row): HTML when it
+    looks like HTML (main text extracted), plain text otherwise."""
+    kind = "html" if _sniff(body) == "html" else "text"
+    return _from_text(doc_id, source, body, kind)
+
+
+def file_kind(path: str | Path) -> str:
+    """How a file is read, from its suffix: jsonl, html, text, or auto (sniffed from the content)."""
+    suffix = Path(path).suffix.lower()
+    return ("jsonl" if suffix in JSONL_SUFFIXES else "html" if suffix in HTML_SUFFIXES
+            else "text" if suffix in TEXT_SUFFIXES else "auto")
+
+
+def documents_from_bytes(source: str, data: bytes, kind: str,
+                         options: InputOptions | None = None) -> Iterator[Document]:
+    """The documents of one file's content (``kind`` as :func:`file_kind` gives it):
+    one for a text or HTML file, one per line for JSON Lines; bad ones with ``error`` set."""
+    options = options or InputOptions()
+    text, error = _decode(data, source)
+    if error:
+        yield Document(source, source, error=error)
+        return
+    if kind == "auto":
+        kind = _sniff(text)
+    if kind == "jsonl":
+        yield from _from_jsonl(text, source, options)
+    else:
+        yield _from_text(source, source, text, kind)
 
 
 def iter_documents(inputs: list[str], options: InputOptions | None = None) -> Iterator[Document]:
@@ -135,19 +165,8 @@ def iter_documents(inputs: list[str], options: InputOptions | None = None) -> It
             except OSError as err:
                 yield Document(source, source, error=f"cannot read: {err.strerror or err}")
                 continue
-            suffix = Path(item).suffix.lower()
-            kind = ("jsonl" if suffix in JSONL_SUFFIXES else "html" if suffix in HTML_SUFFIXES
-                    else "text" if suffix in TEXT_SUFFIXES else "auto")
-        text, error = _decode(data, source)
-        if error:
-            yield Document(source, source, error=error)
-            continue
-        if kind == "auto":
-            kind = _sniff(text)
-        if kind == "jsonl":
-            yield from _from_jsonl(text, source, options)
-        else:
-            yield _from_text(source, source, text, kind)
+            kind = file_kind(item)
+        yield from documents_from_bytes(source, data, kind, options)
 
 
 def count_documents(inputs: list[str], options: InputOptions | None = None) -> int | None:
