@@ -93,7 +93,9 @@ def article_contexts(records: list[LabelRecord], window: ContextWindow | None) -
     modelled sentence in its excerpt) and given the
     same window of neighbours the scorer gives at prediction time. Authored sentences have no article and no
     context. Neighbours are the *labelled* sentences, which for the corpus are
-    all of the splitter's sentences; their labels are never used.
+    all of the splitter's sentences; their labels are never used. A sentence picked from a
+    scored article by ``stance suggest`` has no labelled neighbours: it stores the sentence
+    before it (``context``), and that is its context.
     """
     if window is None:
         return {}
@@ -102,6 +104,9 @@ def article_contexts(records: list[LabelRecord], window: ContextWindow | None) -
         texts = [r.text for r in members]
         for r, context in zip(members, window.contexts(texts)):
             contexts[r.id] = context
+    for r in records:  # stored with the sentence (``stance suggest``): the sentence before it
+        if r.context is not None:
+            contexts[r.id] = r.context
     return contexts
 
 
@@ -112,7 +117,7 @@ def articles(records: list[LabelRecord]) -> dict[tuple[str, str], list[LabelReco
     for r in records:
         origin = origin_of[r.id]
         place = origin.start if origin.start is not None else origin.position
-        if place is not None:
+        if place is not None and origin.context is None:  # a stored context: no article here
             found[(r.source, r.lang)].append((place, r))
     return {key: [r for _, r in sorted(members, key=lambda m: m[0])] for key, members in found.items()}
 

@@ -1,6 +1,6 @@
 """Reading, checking and splitting the labelled sentences under ``labels/``."""
 
-from .check import LabelCheckError, LabelIssue, check_labels, load_checked
+from .check import LabelCheckError, LabelIssue, check_labels, check_lines, load_checked
 from .records import LabelRecord, read_records
 from .splits import assign_splits, resolve_splits
 
@@ -10,6 +10,7 @@ __all__ = [
     "LabelRecord",
     "assign_splits",
     "check_labels",
+    "check_lines",
     "load_checked",
     "read_records",
     "resolve_splits",

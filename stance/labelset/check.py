@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..schema import LabelSchema, SchemaError
-from .records import ORIGINS, LabelRecord, read_raw, record_from_dict
+from .records import ORIGINS, LabelRecord, RawLine, read_raw, record_from_dict
 
 _REQUIRED_STRINGS = ("id", "text", "lang", "source", "stance", "origin")
 
@@ -55,12 +55,19 @@ def check_labels(
             schema = LabelSchema.load(labels_dir)
         except SchemaError as err:
             return [], [LabelIssue(str(labels_dir / "schema.json"), 0, str(err))]
-    issues: list[LabelIssue] = []
-    records: list[LabelRecord] = []
     raws = read_raw(labels_dir)
     if not raws:
-        issues.append(LabelIssue(str(labels_dir / "data"), 0,
-                                 "no labelled sentences found (expected *.jsonl files under data/)"))
+        return [], [LabelIssue(str(labels_dir / "data"), 0,
+                               "no labelled sentences found (expected *.jsonl files under data/)")]
+    return check_lines(raws, schema, require_splits)
+
+
+def check_lines(raws: list[RawLine], schema: LabelSchema,
+                require_splits: bool = True) -> tuple[list[LabelRecord], list[LabelIssue]]:
+    """Validate lines already read (from label files, or lines about to be added to them:
+    see ``stance import``); return the good records and all issues."""
+    issues: list[LabelIssue] = []
+    records: list[LabelRecord] = []
     for raw in raws:
         if raw.error:
             issues.append(LabelIssue(raw.file, raw.line, raw.error))
@@ -137,7 +144,77 @@ def _check_line(data, file: str, line: int, schema: LabelSchema,
             problem(f"field {key!r} must be a character offset (int >= 0), found {data[key]!r}")
     if data["origin"] == "modelled":
         _check_modelled(data, schema, problem)
+    _check_provenance(data, problem)
+    _check_source_fields(data, problem)
+    _check_confirmed(data, problem)
     return record_from_dict(data, file, line)
+
+
+def _check_provenance(data: dict, problem) -> None:
+    """Who gave the label and when: optional on every record."""
+    annotator = data.get("annotator")
+    if annotator is not None and (not isinstance(annotator, str) or not annotator.strip()):
+        problem(f"'annotator' must be a non-empty string (who gave the label) or absent, "
+                f"found {annotator!r}")
+    when = data.get("labelled_at")
+    if when is not None and not _is_timestamp(when):
+        problem(f"'labelled_at' must be an ISO 8601 date or date-time (e.g. 2025-06-01 or "
+                f"2025-06-01T14:03:00Z) or absent, found {when!r}")
+
+
+def _is_timestamp(value) -> bool:
+    from datetime import date, datetime
+
+    if not isinstance(value, str) or not value.strip():
+        return False
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    for parse in (datetime.fromisoformat, date.fromisoformat):
+        try:
+            parse(text)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _check_source_fields(data: dict, problem) -> None:
+    """Where a sentence of a scored article was cut from (written by ``stance suggest``)."""
+    for key in ("source_path", "content_hash"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problem(f"field {key!r} must be a non-empty string or absent, found {value!r}")
+    context = data.get("context")
+    if context is not None and not isinstance(context, str):
+        problem(f"field 'context' must be the text of the sentence before (a string; '' for "
+                f"none) or absent, found {context!r}")
+    index = data.get("sentence_index")
+    if index is not None and (not isinstance(index, int) or isinstance(index, bool) or index < 0):
+        problem(f"field 'sentence_index' must be the sentence's index in its article "
+                f"(int >= 0), found {index!r}")
+
+
+def _check_confirmed(data: dict, problem) -> None:
+    """A model's guess is never a label: a record that carries one (``guess``), or that
+    ``stance suggest`` picked, counts only once a person has confirmed it."""
+    confirmed = data.get("confirmed")
+    if "confirmed" in data and not isinstance(confirmed, bool):
+        problem(f"field 'confirmed' must be true or false, found {confirmed!r}")
+        return
+    guess = data.get("guess")
+    if guess is not None and (not isinstance(guess, dict) or not isinstance(guess.get("stance"), str)
+                              or not isinstance(guess.get("techniques"), list)):
+        problem(f"field 'guess' must be the model's guess as {{\"stance\": ..., \"techniques\": "
+                f"[...]}}, found {guess!r:.80}")
+    if confirmed is True:
+        return
+    fix = ("check its stance and techniques against labels/GUIDELINES.md, correct them, then set "
+           "\"confirmed\": true (or delete the line)")
+    if confirmed is False:
+        problem(f"{data['id']!r} is still the model's guess (\"confirmed\": false), not a label: {fix}")
+    elif "guess" in data:
+        problem(f"{data['id']!r} carries the model's guess and nobody has confirmed it: {fix}")
+    elif data["origin"] == "suggested":
+        problem(f"{data['id']!r} was suggested by the model and nobody has confirmed it: {fix}")
 
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

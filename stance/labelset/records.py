@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ORIGINS = ("corpus", "translation", "authored", "modelled")
+ORIGINS = ("corpus", "translation", "authored", "modelled", "suggested")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,15 @@ class LabelRecord:
     excerpt: str | None = None
     position: int | None = None
     theme: str | None = None
+    # Sentences of scored articles picked by ``stance suggest`` (origin "suggested"): the
+    # sentence before it as the scorer read it, and where it was cut from.
+    context: str | None = None
+    source_path: str | None = None
+    content_hash: str | None = None
+    sentence_index: int | None = None
+    # Provenance of the label (optional on every record): who gave it, and when.
+    annotator: str | None = None
+    labelled_at: str | None = None
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -73,19 +82,25 @@ def read_raw(labels_dir: str | Path) -> list[RawLine]:
     """Every non-blank line of every label file, JSON-decoded where possible."""
     out: list[RawLine] = []
     for path in data_files(labels_dir):
-        name = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as err:
-            out.append(RawLine(name, 0, error=f"file is not UTF-8 ({err.reason} at byte {err.start})"))
+        out += read_lines(path)
+    return out
+
+
+def read_lines(path: str | Path) -> list[RawLine]:
+    """Every non-blank line of one JSON Lines file, JSON-decoded where possible."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        return [RawLine(name, 0, error=f"file is not UTF-8 ({err.reason} at byte {err.start})")]
+    out: list[RawLine] = []
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: see scoring
+        if not line.strip():
             continue
-        for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: see scoring
-            if not line.strip():
-                continue
-            try:
-                out.append(RawLine(name, number, data=json.loads(line)))
-            except json.JSONDecodeError as err:
-                out.append(RawLine(name, number, error=f"malformed JSON: {err.msg} (column {err.colno})"))
+        try:
+            out.append(RawLine(name, number, data=json.loads(line)))
+        except json.JSONDecodeError as err:
+            out.append(RawLine(name, number, error=f"malformed JSON: {err.msg} (column {err.colno})"))
     return out
 
 
@@ -111,6 +126,9 @@ def record_from_dict(data: dict, file: str, line: int) -> LabelRecord | None:
             note=data.get("note"), url=data.get("url"), outlet=data.get("outlet"),
             outlet_group=data.get("outlet_group"), date=data.get("date"),
             excerpt=data.get("excerpt"), position=data.get("position"), theme=data.get("theme"),
+            context=data.get("context"), source_path=data.get("source_path"),
+            content_hash=data.get("content_hash"), sentence_index=data.get("sentence_index"),
+            annotator=data.get("annotator"), labelled_at=data.get("labelled_at"),
             file=file, line=line,
         )
     except (KeyError, TypeError):

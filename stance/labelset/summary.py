@@ -28,7 +28,9 @@ def summary_table(records: list[LabelRecord], schema: LabelSchema) -> str:
     for name in schema.techniques:
         add(f"technique {name}", lambda r, name=name: name in r.techniques)
         add("  corpus originals", lambda r, name=name: name in r.techniques and r.origin == "corpus")
-    sources = sorted({r.source for r in records if r.origin != "modelled"})
+    # one row per corpus article; modelled excerpts and suggested sentences (one document
+    # each, hundreds of them) are counted by the rows above
+    sources = sorted({r.source for r in records if r.origin not in ("modelled", "suggested")})
     for source in sources:
         add(f"source {source}", lambda r, source=source: r.source == source)
     modelled = [r for r in records if r.origin == "modelled"]
