@@ -22,10 +22,10 @@ setup() {
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q "torch==2.13.0"
   fi
-  if ! "$VENV/bin/python" -c "import stance, stance_training.train, pytest, pyarrow" 2>/dev/null \
+  if ! "$VENV/bin/python" -c "import stance, stance_training.train, pytest, pyarrow, onnxruntime" 2>/dev/null \
      || [ pyproject.toml -nt "$VENV/.stance-installed" ]; then
-    echo "== installing stance with the train, test and parquet extras" >&2
-    "$VENV/bin/pip" install -q -e ".[train,test,parquet]"
+    echo "== installing stance with the train, test, parquet and onnx extras" >&2
+    "$VENV/bin/pip" install -q -e ".[train,test,parquet,onnx]"
     touch "$VENV/.stance-installed"
   fi
 }
@@ -51,7 +51,18 @@ for line in open("results/corpus.jsonl", encoding="utf-8"):
     print(f"{r['doc_id'].split('/')[-1][:28]:<28} {r['n_sentences']:>5}  {r['leaning']:<11} "
           f"{r['leaning_confidence']:>5.2f}  {rates}")
 PY
-  echo "results: results/corpus.jsonl" >&2
+  echo "== writing the HTML report" >&2
+  "$stance" report results/corpus.jsonl --out results/report
+  local chromium
+  chromium=$(command -v chromium || command -v chromium-browser || true)
+  if [ -n "$chromium" ]; then  # a picture of the report's index, kept out of git
+    "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$(mktemp -d)" --hide-scrollbars --window-size=1280,1400 \
+      --screenshot="$PWD/results/report.png" "file://$PWD/results/report/index.html" >/dev/null 2>&1 \
+      && echo "screenshot: results/report.png" >&2
+  fi
+  echo "results: results/corpus.jsonl; report: results/report/index.html (open it in a browser)" >&2
 }
 
 run_tests() {

@@ -1,17 +1,25 @@
-"""Scoring speed on CPU: the naive way vs. the library's paths, side by side in one run.
+"""Scoring speed on CPU: the naive way vs. every inference path, side by side in one run.
 
     python benchmarks/throughput.py [--model models/default] [--sentences 3000]
+                                    [--paths off,bf16,int8,onnx,onnx-int8]
 
 Inputs: the sentences of the corpus articles (../shared/corpus), repeated to
-``--sentences``, each with the context the model was trained to read (for the
-default model, the sentence before it). All rows use the same trained model and
-the same inputs: the naive rows pad each (sentence, context) pair to the model's
-whole window, ``max_length`` plus the context's token budget. Printed:
-sentences per second and the ratio to the naive way, one-sentence ``predict``
-latency (p50/p95), model load time, peak resident memory while scoring, and
-test-split accuracy of the reference (fp32) and fast paths.
+``--sentences``, each with the context the model was trained to read. All rows use the
+same trained model and inputs. Printed, side by side:
 
-Absolute times drift on shared machines; the ratios from one run are what count.
+- sentences per second through ``predict`` and through ``stance score`` (with context and
+  ``--no-context``) for each path, and the ratio to the naive way: one forward pass per
+  batch of 32 sentences read with their context (pairs for a pair model; the sentence and
+  its neighbour encoded separately for a vector model), fp32, padded to the whole window,
+  no sorting;
+- ``stance.load()`` plus the first one-sentence ``predict`` in a fresh process;
+- one-sentence ``predict`` latency (p50/p95);
+- peak memory while scoring;
+- stance and technique macro-F1 of each path on the test and unseen splits, next to fp32.
+
+The CPU's features are printed first: the fast path that ``fast="auto"`` picks depends on
+them (see ``stance/precision.py``). Absolute times drift on shared machines; the ratios
+from one run are what count.
 """
 
 from __future__ import annotations
@@ -43,41 +51,38 @@ def corpus_sentences(corpus: Path, n: int, model) -> tuple[list[str], list[str]]
     return (base * repeat)[:n], (contexts * repeat)[:n]
 
 
-def _window(info) -> int:
-    window = info.context_window
-    return info.max_length + (window.max_tokens + 2 if window else 0)
-
-
-def _naive_batch(tok, info, texts, contexts, **kwargs):
-    texts = [info.text_prefix + t for t in texts]
-    if info.context_window is None:
-        return tok(texts, truncation=True, max_length=info.max_length, return_tensors="pt", **kwargs)
-    return tok(texts, [c or " " for c in contexts], truncation="only_second", max_length=_window(info),
-               return_tensors="pt", **kwargs)
-
-
-def naive_fixed_padding(model, tok, texts, contexts, batch_size=32) -> None:
-    """What a user writes by hand: batches padded to the full window, fp32, no sorting."""
+def naive(model, texts, contexts, batch_size=32) -> None:
+    """What a user writes by hand: every batch padded to the whole window, fp32, no sorting,
+    each sentence read with its context (a pair, or the neighbour encoded separately)."""
     import torch
 
-    info, net = model.info, model.model
+    info, net, enc = model.info, model.model, model.encoder
+    window = model.context_window
+    by_vector = window is not None and window.by_vector
+    width = info.max_length + (window.max_tokens if window and not by_vector else 0)
+
+    def padded(rows):
+        ids = torch.full((len(rows), width), enc.pad_id, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, row in enumerate(rows):
+            ids[i, :len(row)] = torch.tensor(row[:width])
+            mask[i, :len(row)] = 1
+        return ids, mask
+
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
-            batch = _naive_batch(tok, info, texts[i:i + batch_size], contexts[i:i + batch_size],
-                                 padding="max_length")
-            out = net(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+            chunk, around = texts[i:i + batch_size], contexts[i:i + batch_size]
+            if by_vector:
+                own, _, _ = enc.encode(chunk, info.max_length)
+                ctx, _, _ = enc.encode([c or " " for c in around], info.max_length)
+                vectors = net.encode(*padded(own))
+                context = net.encode(*padded(ctx))
+                out = net.heads(vectors, context)
+            else:
+                ids, _, _ = enc.encode(chunk, info.max_length, around if window else None,
+                                       window.max_tokens if window else 0)
+                out = net(*padded(ids))
             torch.softmax(out["stance_logits"], -1), torch.sigmoid(out["technique_logits"])
-
-
-def naive_per_sentence(model, tok, texts, contexts) -> None:
-    """``pipeline("text-classification")``-style: one forward pass per sentence."""
-    import torch
-
-    info, net = model.info, model.model
-    with torch.inference_mode():
-        for t, c in zip(texts, contexts):
-            batch = _naive_batch(tok, info, [t], [c])
-            net(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
 
 
 def timed(fn, *args) -> float:
@@ -86,37 +91,35 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-def measure_in_subprocess(model_path: str, fast: str, what: str, arg: str = "",
-                          context: bool = True) -> dict:
-    """Load time and peak memory must be measured in a fresh process."""
+def fresh_process(model_path: str, fast: str, score_folder: str | None = None,
+                  context: bool = True) -> dict:
+    """Load time, first prediction and peak memory, measured in a new process."""
     code = f"""
-import json, re, resource, sys, time
+import json, re, sys, time
 t0 = time.perf_counter()
-import stance, torch, transformers, transformers.models.auto.modeling_auto
-t1 = time.perf_counter()
+import stance
 model = stance.load({model_path!r}, fast={fast!r})
-t2 = time.perf_counter()
-out = {{"import_s": t1 - t0, "load_s": t2 - t1}}
-if {what!r} == "score":
+model.predict("Russia offers blackmail, not peace.")
+out = {{"load_and_first_predict_s": time.perf_counter() - t0}}
+if {score_folder!r}:
     from stance.scoring import ScoreOptions, score_inputs
     t3 = time.perf_counter()
-    summary = score_inputs(model, [{arg!r}], ScoreOptions(out={arg!r} + "/../out-{fast}-{context}.jsonl",
-                                                        progress=False, context={context!r}))
+    summary = score_inputs(model, [{score_folder!r}], ScoreOptions(
+        out={score_folder!r} + "/../out-{fast}-{context}.jsonl", progress=False, context={context!r}))
     out.update(score_s=time.perf_counter() - t3, sentences=summary.sentences,
                model_share=summary.model_seconds / summary.seconds)
-try:  # VmHWM is this process's own peak (ru_maxrss would count the parent's pages before exec)
-    status = open("/proc/self/status").read()
-    out["peak_rss_mib"] = int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
-except (OSError, AttributeError):
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+status = open("/proc/self/status").read()  # VmHWM: this process's own peak
+out["peak_rss_mib"] = int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
 print(json.dumps(out))
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_accuracy(model, with_context: bool = True) -> dict:
-    """Stance and technique macro-F1 on the test split of labels/ (sentences with their context)."""
+def split_accuracy(model, split_name: str) -> dict:
+    """Stance and technique macro-F1 on one split of labels/ (sentences with their context)."""
     from sklearn.metrics import f1_score
 
     from stance.labelset import load_checked, resolve_splits
@@ -124,16 +127,29 @@ def test_accuracy(model, with_context: bool = True) -> dict:
 
     _, records = load_checked(REPO / "labels")
     split = resolve_splits(records)
-    contexts = article_contexts(records, model.context_window if with_context else None)
-    test = [r for r in records if split[r.id] == "test"]
-    preds = model.predict([r.text for r in test], context=[contexts.get(r.id, "") for r in test],
+    contexts = article_contexts(records, model.context_window)
+    rows = [r for r in records if split[r.id] == split_name]
+    preds = model.predict([r.text for r in rows], context=[contexts.get(r.id, "") for r in rows],
                           batch_size=64)
-    stance = f1_score([r.stance for r in test], [p.stance for p in preds], average="macro")
     names = model.technique_labels
-    truth = [[int(n in r.techniques) for n in names] for r in test]
+    truth = [[int(n in r.techniques) for n in names] for r in rows]
     guess = [[int(n in p.techniques) for n in names] for p in preds]
-    return {"stance_macro_f1": stance,
-            "technique_macro_f1": f1_score(truth, guess, average="macro", zero_division=0)}
+    return {"stance": f1_score([r.stance for r in rows], [p.stance for p in preds], average="macro"),
+            "technique": f1_score(truth, guess, average="macro", zero_division=0)}
+
+
+def article_folder(corpus: Path, folder: Path, sentences: int) -> None:
+    from stance.segment import split_sentences
+
+    texts = sorted(corpus.glob("*.txt"))
+    sizes = [len(split_sentences(p.read_text(encoding="utf-8"), "en")) for p in texts]
+    total, copies = 0, 0
+    while total < sentences:
+        for path, size in zip(texts, sizes):
+            Path(folder, f"{copies:04d}_{path.name}").write_text(
+                path.read_text(encoding="utf-8") + f"\n\nCopy {copies}.\n", encoding="utf-8")
+            total += size + 1
+        copies += 1
 
 
 def main() -> int:
@@ -141,108 +157,68 @@ def main() -> int:
     parser.add_argument("--model", default=str(REPO / "models" / "default"))
     parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus"))
     parser.add_argument("--sentences", type=int, default=3000)
-    parser.add_argument("--per-sentence-sample", type=int, default=300,
-                        help="sentences for the slow one-at-a-time row (rate extrapolates)")
+    parser.add_argument("--paths", default="off,bf16,int8,onnx,onnx-int8",
+                        help="inference paths to compare (off = the fp32 reference)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     import torch
 
     import stance
+    from stance.precision import choose_auto, cpu_features
 
-    from transformers import AutoTokenizer
-
-    reference = stance.load(args.model, fast="off")
-    fast = stance.load(args.model)  # the default path
-    int8 = stance.load(args.model, fast="int8")
+    paths = args.paths.split(",")
+    models = {p: stance.load(args.model, fast=p) for p in paths}
+    reference = models.get("off") or stance.load(args.model, fast="off")
     texts, contexts = corpus_sentences(Path(args.corpus), args.sentences, reference)
     window = reference.context_window
-    print(f"model {args.model}; {len(texts)} sentences; context "
+    features = cpu_features()
+    print(f"model {args.model} ({reference.version}); {len(texts)} sentences; context "
           f"{window.to_dict() if window else None}; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs", flush=True)
-    hf_tokenizer = AutoTokenizer.from_pretrained(args.model)
-    warm = texts[:128]
-    for m in (reference, fast, int8):
-        m.predict(warm)  # let oneDNN build its kernels before timing
-    rows = []
+          f"{torch.get_num_threads()} threads; CPU features: {', '.join(sorted(features)) or 'none'}; "
+          f"fast='auto' picks {choose_auto(torch.device('cpu'))!r}", flush=True)
+    for m in models.values():
+        m.predict(texts[:128], context=contexts[:128])  # let kernels warm up before timing
 
-    naive_s = timed(naive_fixed_padding, reference, hf_tokenizer, texts, contexts)
-    rows.append((f"naive: fixed padding to the window ({_window(reference.info)}), fp32, batch 32",
-                 len(texts) / naive_s))
-    sample = slice(0, args.per_sentence_sample)
-    rows.append(("naive: one sentence per forward pass (pipeline-style)",
-                 args.per_sentence_sample / timed(naive_per_sentence, reference, hf_tokenizer,
-                                                  texts[sample], contexts[sample])))
-
-    def predict_all(m):
-        m.predict(texts, context=contexts)
-
-    rows.append(("stance predict, reference path (fp32)", len(texts) / timed(predict_all, reference)))
-    rows.append(("stance predict, int8 dynamic quantisation", len(texts) / timed(predict_all, int8)))
-    rows.append((f"stance predict, default path ({fast.fast_path})",
-                 len(texts) / timed(predict_all, fast)))
-
+    naive_rate = len(texts) / timed(naive, reference, texts, contexts)
+    rows = [("naive: pairs padded to the window, fp32, batch 32, unsorted", naive_rate, None, None)]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp, "articles")
         folder.mkdir()
-        corpus = sorted(Path(args.corpus).glob("*.txt"))
-        copies = 0
-        total = 0
-        from stance.article import article_contexts
-    from stance.segment import split_sentences
-
-        sizes = [len(split_sentences(p.read_text(encoding="utf-8"), "en")) for p in corpus]
-        while total < len(texts):
-            for path, size in zip(corpus, sizes):
-                Path(folder, f"{copies:04d}_{path.name}").write_text(
-                    path.read_text(encoding="utf-8") + f"\n\nCopy {copies}.\n", encoding="utf-8")
-                total += size + 1
-            copies += 1
-        scored = {}
-        for mode in ("off", "auto"):
-            scored[mode] = measure_in_subprocess(args.model, mode, "score", str(folder))
-        rows.append(("stance score, reference path (fp32)",
-                     scored["off"]["sentences"] / scored["off"]["score_s"]))
-        rows.append((f"stance score, default path ({fast.fast_path})",
-                     scored["auto"]["sentences"] / scored["auto"]["score_s"]))
-        if fast.context_window is not None:
-            alone = measure_in_subprocess(args.model, "auto", "score", str(folder), context=False)
-            rows.append((f"stance score --no-context ({fast.fast_path}; sentences alone)",
+        article_folder(Path(args.corpus), folder, len(texts))
+        fresh = {}
+        for p, m in models.items():
+            rate = len(texts) / timed(lambda: m.predict(texts, context=contexts))
+            with_context = fresh_process(args.model, p, str(folder))
+            alone = fresh_process(args.model, p, str(folder), context=False)
+            fresh[p] = with_context
+            rows.append((f"{p}: predict / score / score --no-context", rate,
+                         with_context["sentences"] / with_context["score_s"],
                          alone["sentences"] / alone["score_s"]))
+    print(f"\n{'path':<62} {'predict':>8} {'score':>8} {'alone':>8} {'score/alone':>12} {'score/naive':>12}")
+    for name, rate, score, alone in rows:
+        if score is None:
+            print(f"{name:<62} {rate:>8.0f}")
+            continue
+        print(f"{name:<62} {rate:>8.0f} {score:>8.0f} {alone:>8.0f} {score / alone:>12.2f} "
+              f"{score / naive_rate:>12.2f}")
 
-    naive_rate = rows[0][1]
-    print(f"\n{'path':<58} {'sent/s':>8} {'x naive':>8}")
-    for name, rate in rows:
-        print(f"{name:<58} {rate:>8.0f} {rate / naive_rate:>8.2f}")
-
+    print(f"\n{'path':<12} {'load + 1st predict (s)':>24} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'peak MiB':>9} {'test stance':>12} {'test tech':>10} {'unseen stance':>14} {'unseen tech':>12}")
     one, around = "Russia offers blackmail, not peace.", "The talks in Istanbul ended after two hours."
-    for _ in range(5):
-        fast.predict(one, context=around)
-    lat = []
-    for _ in range(200):
-        start = time.perf_counter()
-        fast.predict(one, context=around)
-        lat.append((time.perf_counter() - start) * 1000)
-    lat.sort()
-    print(f"\none-sentence predict with one sentence of context ({fast.fast_path}): p50 {statistics.median(lat):.1f} ms, "
-          f"p95 {lat[int(0.95 * len(lat)) - 1]:.1f} ms")
-    for mode in ("off", "auto"):
-        s = scored[mode]
-        print(f"{'reference' if mode == 'off' else 'default'} path: import of stance, torch and "
-              f"transformers {s['import_s']:.2f} s, then model load {s['load_s']:.2f} s, "
-              f"peak memory while scoring {s['peak_rss_mib']:.0f} MiB, "
-              f"share of scoring time in the model {100 * s['model_share']:.0f}%")
-
-    print()
-    for name, m in (("reference (fp32)", reference), ("int8", int8),
-                    (f"default ({fast.fast_path})", fast)):
-        acc = test_accuracy(m)
-        print(f"test split, {name:<18} stance macro-F1 {acc['stance_macro_f1']:.4f}, "
-              f"technique macro-F1 {acc['technique_macro_f1']:.4f}")
-    if fast.context_window is not None:
-        acc = test_accuracy(fast, with_context=False)
-        print(f"test split, default, sentences alone: stance macro-F1 {acc['stance_macro_f1']:.4f}, "
-              f"technique macro-F1 {acc['technique_macro_f1']:.4f}")
+    for p, m in models.items():
+        for _ in range(5):
+            m.predict(one, context=around)
+        lat = []
+        for _ in range(100):
+            start = time.perf_counter()
+            m.predict(one, context=around)
+            lat.append((time.perf_counter() - start) * 1000)
+        lat.sort()
+        test, unseen = split_accuracy(m, "test"), split_accuracy(m, "unseen")
+        print(f"{p:<12} {fresh[p]['load_and_first_predict_s']:>24.2f} {statistics.median(lat):>8.1f} "
+              f"{lat[94]:>8.1f} {fresh[p]['peak_rss_mib']:>9.0f} {test['stance']:>12.4f} "
+              f"{test['technique']:>10.4f} {unseen['stance']:>14.4f} {unseen['technique']:>12.4f}")
     return 0
 
 

@@ -71,6 +71,18 @@ def check_contexts(contexts, count: int) -> list[str] | None:
     return [item or "" for item in contexts]
 
 
+def context_token_limit(window, max_length: int, positions: int | None, pad_token_id: int | None,
+                        model_type: str | None) -> int:
+    """The context budget of a pair, cut so that sentence (``max_length``), context and the
+    separators between them fit the encoder's position table (RoBERTa-style encoders start
+    counting positions after the padding id)."""
+    budget = window.max_tokens
+    if positions:
+        offset = (pad_token_id or 0) + 1 if model_type in ("roberta", "xlm-roberta") else 0
+        budget = min(budget, positions - offset - max_length - 2)
+    return max(budget, 0)
+
+
 class StanceClassifier:
     """A trained stance model, ready to predict. Create it with :func:`stance.load`."""
 
@@ -104,7 +116,8 @@ class StanceClassifier:
         path = resolve_model(name_or_path)
         target = _pick_device(device)
         info = check_model_folder(path)
-        model, precision = apply_precision(load_network(path, info).to(target).eval(), fast, target)
+        model, precision = apply_precision(load_network(path, info).to(target).eval(), fast, target,
+                                           weights=path / "model.safetensors")
         return cls(model, TokenEncoder.from_folder(tokenizer_folder(path, info)), info, path, target,
                    precision)
 
@@ -231,9 +244,17 @@ class StanceClassifier:
         if window is None or contexts is None:
             contexts, limit = None, 0
         else:
-            contexts, limit = [canonical(c) for c in contexts], window.max_tokens
+            contexts, limit = [canonical(c) for c in contexts], self.context_token_limit()
         return self.encoder.encode([prefix + canonical(t) for t in texts], self.info.max_length,
                                    contexts, limit)
+
+    def context_token_limit(self) -> int:
+        """How many tokens of a pair's context fit: the window's budget, cut so that the
+        whole pair stays within the encoder's position table."""
+        return context_token_limit(self.context_window, self.info.max_length,
+                                   getattr(self.model.config, "max_position_embeddings", None),
+                                   getattr(self.model.config, "pad_token_id", 0),
+                                   getattr(self.model.config, "model_type", "bert"))
 
     def forward(self, ids: list[list[int]], pooled: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits for one batch of token ids (padded to the longest in the batch)."""

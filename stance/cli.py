@@ -130,7 +130,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     thresholds = _thresholds(args.threshold)
     model = _load_model(args)
     try:
-        predictions = model.predict(texts, thresholds=thresholds)
+        predictions = model.predict(texts, thresholds=thresholds, explain=_explain(args))
     except (TypeError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -144,6 +144,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         shown = "  ".join(f"{k} {v:.2f}" + (" *" if k in p.techniques else "")
                           for k, v in p.technique_scores.items())
         print(f"  techniques: {', '.join(p.techniques) or 'none'}   ({shown})")
+        for label, items in (p.evidence or {}).items():
+            words = ", ".join(f"{e.text!r} {e.weight:+.2f}" for e in items) or "none"
+            print(f"  evidence for {label}: {words}")
         if p.truncated:
             print("  note: text longer than the model's window; only its beginning was read")
     return 0
@@ -160,14 +163,20 @@ def _cmd_score(args: argparse.Namespace) -> int:
         if item != "-" and not Path(item).exists():
             print(f"error: input {item!r} does not exist", file=sys.stderr)
             return 2
+    if args.engine == "ray":  # imports Ray (the optional 'ray' extra) only here
+        from .distributed.command import score_command
+
+        return score_command(args, _thresholds(args.threshold))
+    args.device = args.device or "cpu"
     try:
         options = ScoreOptions(
             out=args.out, format=fmt, errors=args.errors,
             inputs=InputOptions(args.id_field, args.text_field, args.stdin_format),
             batch_size=args.batch_size, language=args.language,
             thresholds=_thresholds(args.threshold), progress=not args.quiet,
-            context=args.context, force=args.force)
+            context=args.context, force=args.force, explain=_explain(args))
         check_output(options)  # before the model loads: a bad --out fails in a second
+        _check_report_folder(args.report)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -189,7 +198,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if summary.scored == 0 and summary.skipped == 0:
         print("error: nothing could be scored", file=sys.stderr)
         return 1
-    return 0
+    return _write_report(str(options.log_path), args.report) if args.report else 0
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -202,6 +211,110 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         "fp32), bf16, int8, or off (fp32 reference)")
     parser.add_argument("--threshold", action="append", metavar="NAME=VALUE",
                         help="override one technique's threshold (repeatable)")
+
+
+def _explain(args: argparse.Namespace) -> bool | str:
+    return args.evidence_method or bool(args.explain)
+
+
+def _add_explain_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--explain", action="store_true",
+                        help="add the words that drive each stance and technique (evidence); "
+                        "slower: one extra forward pass per word")
+    parser.add_argument("--evidence-method", choices=["occlusion", "gradients"], default=None,
+                        help="how evidence is found (default: occlusion, the more faithful here; "
+                        "see models/README.md); implies --explain")
+
+
+def _add_report(sub) -> None:
+    """``stance report``; the report package (and jinja2) is imported only when it runs."""
+    report = sub.add_parser("report", help="write an HTML report of scored articles",
+                            description="Write a self-contained static site from the JSON Lines "
+                            "results of stance score: index.html (a sortable table of the "
+                            "articles) and one page per article, sentence by sentence.")
+    report.add_argument("results", metavar="RESULTS.jsonl", help="results of stance score")
+    report.add_argument("--out", required=True, metavar="FOLDER",
+                        help="report folder (created, or replaced if it holds an earlier report)")
+    report.set_defaults(func=lambda args: _write_report(args.results, args.out))
+
+
+def _add_suggest(sub) -> None:
+    """``stance suggest``; the labelling package is imported only when it runs."""
+    suggest = sub.add_parser("suggest", help="pick the sentences of scored results to label next",
+                             description="Pick the sentences the model is least sure of from "
+                             "stance score results, spread across documents and languages, "
+                             "near-duplicates and sentences already in labels/ left out, and "
+                             "write them with the model's guess marked as a guess.")
+    suggest.add_argument("results", metavar="RESULTS.jsonl", help="results of stance score")
+    suggest.add_argument("--out", required=True,
+                         help="labelling file to write (.jsonl; a .json task file with "
+                         "--format label-studio, its labelling config beside it)")
+    suggest.add_argument("--n", type=int, default=200, help="sentences to pick (default: %(default)s)")
+    suggest.add_argument("--per-document", type=int, default=3,
+                         help="at most this many sentences of one document (default: %(default)s)")
+    suggest.add_argument("--format", choices=["jsonl", "label-studio"], default="jsonl",
+                         help="the project's label format (default), or a Label Studio task file")
+    suggest.add_argument("--labels", default="labels",
+                         help="labels folder: never suggest a sentence already there; label names "
+                         "from its schema.json (default: %(default)s)")
+    suggest.add_argument("--dedup-threshold", type=float, default=None,
+                         help="cosine similarity of sentence vectors above which two sentences are "
+                         "near-duplicates, after centring (default: 0.85)")
+    suggest.add_argument("--blocklist", default=None,
+                         help="held-out blocklist (default: ../shared/heldout/blocklist.json beside "
+                         "the checkout, where it exists)")
+    suggest.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    _add_model_options(suggest)
+
+    def run(args: argparse.Namespace) -> int:
+        from .labelling.commands import run_suggest
+
+        return run_suggest(args, _load_model, _thresholds(args.threshold))
+
+    suggest.set_defaults(func=run)
+
+
+def _add_import(sub) -> None:
+    """``stance import``; the labelling package is imported only when it runs."""
+    imp = sub.add_parser("import", help="add labelled sentences (a labelling file or a Label "
+                         "Studio export) to labels/",
+                         description="Validate a labelling file (the project's format) or a "
+                         "Label Studio JSON export with the label checker, give new sentences "
+                         "a split by the stable rule, and append them to "
+                         "labels/data/<lang>/imported.jsonl. Nothing is written unless "
+                         "everything passes.")
+    imp.add_argument("file", metavar="FILE", help="a .jsonl labelling file or a Label Studio .json export")
+    imp.add_argument("--labels", default="labels", help="labels folder (default: %(default)s)")
+    imp.add_argument("--annotator", default=None,
+                     help="who labelled them, recorded on each sentence whose file names nobody")
+    imp.add_argument("--skip-unconfirmed", action="store_true",
+                     help="leave out items nobody has confirmed (instead of refusing the file)")
+    imp.add_argument("--blocklist", default=None,
+                     help="held-out blocklist (default: ../shared/heldout/blocklist.json beside "
+                     "the checkout, where it exists)")
+
+    def run(args: argparse.Namespace) -> int:
+        from .labelling.commands import run_import
+
+        return run_import(args)
+
+    imp.set_defaults(func=run)
+
+
+def _write_report(results: str, out: str) -> int:
+    from .report.command import run_report
+
+    return run_report(results, out)
+
+
+def _check_report_folder(out: str | None) -> None:
+    """A --report folder that cannot be written is a usage error before any scoring."""
+    if out:
+        from .report.command import destination_problem
+
+        problem = destination_problem(out)
+        if problem:
+            raise ValueError(problem)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "standard input).")
     predict.add_argument("text", nargs="*", help="texts to classify (default: lines of stdin)")
     predict.add_argument("--json", action="store_true", help="one JSON object per text")
+    _add_explain_option(predict)
     _add_model_options(predict)
     predict.set_defaults(func=_cmd_predict)
 
@@ -257,6 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ISO code for all documents (default: detected per document)")
     score.add_argument("--batch-size", type=int, default=64)
     score.add_argument("--quiet", action="store_true", help="no progress bar")
+    score.add_argument("--report", metavar="FOLDER", default=None,
+                       help="after scoring, write the HTML report of all the results to FOLDER "
+                       "(as stance report does)")
+    _add_explain_option(score)
     score.add_argument("--force", action="store_true",
                        help="add to an output scored with other settings (another model version, "
                        "or with/without context) instead of refusing")
@@ -265,7 +383,20 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default); --no-context reads sentences alone: about twice as fast, "
                        "less accurate (see models/README.md)")
     _add_model_options(score)
-    score.set_defaults(func=_cmd_score)
+    ray = score.add_argument_group("on a Ray cluster (pip install 'stance[ray]')")
+    ray.add_argument("--engine", choices=["local", "ray"], default="local",
+                     help="ray: score on Ray Data into a folder of Parquet partitions (--out OUT/)")
+    ray.add_argument("--address", default=None,
+                     help="Ray cluster to join (auto, HOST:PORT or ray://HOST:10001; default: "
+                     "start Ray on this machine's CPUs)")
+    ray.add_argument("--actors", type=int, default=None,
+                     help="model actors (default: one per GPU, else one per --cpus-per-actor CPUs)")
+    ray.add_argument("--cpus-per-actor", type=int, default=1, help="CPU threads of each model actor")
+    # --device: cpu for the local scorer; with --engine ray, the cluster's GPUs where it has them
+    score.set_defaults(func=_cmd_score, device=None)
+    _add_report(sub)
+    _add_suggest(sub)
+    _add_import(sub)
     return parser
 
 

@@ -70,12 +70,15 @@ class Embeddings(nn.Module):
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
         self.offset = c.position_offset
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        # Positions of the real tokens count up from the offset (as transformers does from the
-        # ids for RoBERTa, and from 0 for BERT); padding sits at the end and is masked anyway.
-        positions = torch.arange(input_ids.shape[1], device=input_ids.device) + self.offset
-        hidden = (self.word_embeddings(input_ids) + self.position_embeddings(positions)[None]
-                  + self.token_type_embeddings.weight[0])
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.from_words(self.word_embeddings(input_ids))
+
+    def from_words(self, words: torch.Tensor) -> torch.Tensor:
+        """Add position and token-type embeddings to word vectors, then normalise. Positions
+        of the real tokens count up from the offset (as transformers does from the ids for
+        RoBERTa, and from 0 for BERT); padding sits at the end and is masked anyway."""
+        positions = torch.arange(words.shape[1], device=words.device) + self.offset
+        hidden = words + self.position_embeddings(positions)[None] + self.token_type_embeddings.weight[0]
         return self.LayerNorm(hidden)
 
 
@@ -127,12 +130,18 @@ class Encoder(nn.Module):
                                          "num_hidden_layers": config.num_hidden_layers})
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
-        hidden = self.embeddings(input_ids, attention_mask)
+        return SimpleNamespace(last_hidden_state=self.from_words(
+            self.embeddings.word_embeddings(input_ids), attention_mask))
+
+    def from_words(self, words: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Token states from word vectors (looked up, or interpolated as integrated
+        gradients do)."""
+        hidden = self.embeddings.from_words(words)
         # additive mask: 0 where a token may be attended, a large negative number elsewhere
         mask = (1.0 - attention_mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
         for layer in self.encoder.layer:
             hidden = layer(hidden, mask)
-        return SimpleNamespace(last_hidden_state=hidden)
+        return hidden
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings

@@ -84,11 +84,11 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
     label's probability with respect to the word's token embeddings."""
     network = clf.model
     encoder = network.encoder
-    if not hasattr(encoder, "embeddings") or not hasattr(encoder.embeddings, "word_embeddings"):
+    if not hasattr(encoder, "from_words"):
         raise ValueError("integrated gradients need a BERT-family encoder; use method='occlusion'")
-    if clf.precision == "int8":
-        raise ValueError("integrated gradients need a float model; load it with fast='off' or "
-                         "'bf16', or use method='occlusion'")
+    if clf.precision not in ("fp32", "bf16"):
+        raise ValueError("integrated gradients need the model in PyTorch floats; load it with "
+                         "fast='off' or 'bf16', or use method='occlusion'")
     model_text, mapping = _model_text(clf, text)
     contexts = None if context is None or network.context_vector else [context]
     ids, _, pooled = clf.preprocess([text], contexts)
@@ -107,7 +107,7 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
         path = (baseline + alphas[:, None, None, None] * (embeds - baseline)).squeeze(1)
         path.requires_grad_(True)
         attention_rows = attention.expand(steps, -1)
-        hidden = _forward_embeds(encoder, path, attention_rows)
+        hidden = encoder.from_words(path, attention_rows)
         vector = (hidden * pool.expand(steps, -1)[..., None]).sum(1) / pool.sum()
         context_vector = None
         if network.context_vector:
@@ -133,17 +133,6 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
             results.append([(*mapping(w), weight) for w, weight in enumerate(per_word)
                             if mapping(w) is not None])
     return results
-
-
-def _forward_embeds(encoder, word_embeds: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
-    emb = encoder.embeddings
-    positions = torch.arange(word_embeds.shape[1]) + emb.offset
-    hidden = emb.LayerNorm(word_embeds + emb.position_embeddings(positions)[None]
-                           + emb.token_type_embeddings.weight[0])
-    mask = (1.0 - attention[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
-    for layer in encoder.encoder.layer:
-        hidden = layer(hidden, mask)
-    return hidden
 
 
 def _context_vector(clf: "StanceClassifier", context: str | None) -> torch.Tensor | None:

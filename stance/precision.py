@@ -1,4 +1,8 @@
-"""Which numeric precision inference runs in: fp32 reference, bfloat16 autocast, or int8."""
+"""Which path inference runs on: fp32 reference, bfloat16 autocast, int8, or ONNX Runtime.
+
+``fast="auto"`` picks by the CPU's features, from the table :data:`AUTO_BY_FEATURE`,
+whose rows were measured with ``benchmarks/throughput.py`` (figures in the README).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,51 @@ import torch
 if TYPE_CHECKING:  # pragma: no cover
     from .network import StanceNetwork
 
-PRECISIONS = ("auto", "bf16", "int8", "off")
+PRECISIONS = ("auto", "bf16", "int8", "off", "onnx", "onnx-int8")
+
+#: The path ``fast="auto"`` takes on a CPU, by the first feature of the CPU found in
+#: this list (measured: see the README's "Speed" section); a CPU with none of them
+#: takes :data:`AUTO_FALLBACK`. A path whose package is missing falls back to fp32.
+AUTO_BY_FEATURE = (
+    ("amx_tile", "bf16"),      # AMX: bf16 matrix units, about 3x fp32 (earlier sessions' CPU)
+    ("avx512_bf16", "bf16"),   # native bf16 dot products
+)
+AUTO_FALLBACK = "off"           # AVX2 / AVX-512 without bf16: fp32
+
+
+def cpu_features() -> set[str]:
+    """The CPU flags that decide the fast path (from /proc/cpuinfo, or torch's probes)."""
+    wanted = {"amx_tile", "avx512_bf16", "avx512f", "avx512_vnni", "avx_vnni", "avx2"}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return wanted & set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    cpu = getattr(torch, "cpu", None)
+    found = set()
+    if cpu is not None and getattr(cpu, "_is_amx_tile_supported", lambda: False)():
+        found.add("amx_tile")
+    if cpu is not None and getattr(cpu, "_is_avx512_bf16_supported", lambda: False)():
+        found.add("avx512_bf16")
+    return found
+
+
+def choose_auto(device: torch.device) -> str:
+    """The path ``fast="auto"`` takes on ``device``."""
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "off"
+    features = cpu_features()
+    for feature, path in AUTO_BY_FEATURE:
+        if feature in features:
+            return path
+    if AUTO_FALLBACK.startswith("onnx"):
+        import importlib.util
+
+        if importlib.util.find_spec("onnxruntime") is None:
+            return "off"
+    return AUTO_FALLBACK
 
 
 def bf16_is_fast(device: torch.device) -> bool:
@@ -21,24 +69,29 @@ def bf16_is_fast(device: torch.device) -> bool:
                                      or getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()))
 
 
-def apply_precision(model: StanceNetwork, fast: str, device: torch.device) -> tuple[StanceNetwork, str]:
+def apply_precision(model: StanceNetwork, fast: str, device: torch.device,
+                    weights=None) -> tuple[StanceNetwork, str]:
     """The inference model for the chosen path, and the path's name.
 
-    ``auto`` picks bfloat16 autocast where the hardware runs it natively (AMX or
-    AVX-512 BF16 on CPU, bf16-capable GPUs): matrix products in bf16, layer norms
-    and softmax in fp32, weights kept in fp32. On such CPUs it measured about 3x
-    the fp32 throughput with the same labels (see benchmarks/throughput.py);
-    casting the weights themselves to bf16 was slower.
-    Elsewhere ``auto`` keeps fp32. ``int8`` (PyTorch dynamic quantisation of the
-    linear layers, CPU only) is offered but not chosen by ``auto``: it was
-    slower than bf16 here and changed more labels.
+    ``auto`` picks by the CPU's features (:func:`choose_auto`). ``bf16``: autocast,
+    matrix products in bf16, layer norms and softmax in fp32, weights kept in fp32
+    (about 3x fp32 where the CPU runs bf16 natively, slower than fp32 elsewhere).
+    ``int8``: PyTorch dynamic quantisation of the linear layers. ``onnx`` /
+    ``onnx-int8``: the encoder run by ONNX Runtime (see :mod:`stance.onnx_encoder`).
+    ``off``: the fp32 reference.
     """
     if fast not in PRECISIONS:
         raise ValueError(f"unknown fast path {fast!r}; choose one of {', '.join(PRECISIONS)}")
     if fast == "auto":
-        fast = "bf16" if bf16_is_fast(device) else "off"
+        fast = choose_auto(device)
     if fast == "bf16":
         return model, "bf16"
+    if fast in ("onnx", "onnx-int8"):
+        if device.type != "cpu" or weights is None:
+            raise ValueError("the onnx paths run a model folder on the CPU; use fast='off' otherwise")
+        from .onnx_encoder import use_onnx
+
+        return use_onnx(model, weights, int8=fast == "onnx-int8"), fast
     if fast == "int8":
         if device.type != "cpu":
             raise ValueError("the int8 path runs on the CPU only; use fast='bf16' or 'off' on a GPU")

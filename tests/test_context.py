@@ -234,3 +234,13 @@ def test_collator_matches_contexts_to_rows_and_adds_missing_ones(encoder):
     assert batch["input_ids"].shape[0] == 4
     assert batch["context_index"].tolist() == [-1, 0, 3, -1]
     assert batch["labeled"].tolist() == [1, 1, 1, 0]
+
+
+def test_long_context_never_overflows_the_position_table(model):
+    """The tiny encoder has 64 positions; a 32-token sentence with a long context must fit."""
+    long = " ".join(["the talks lasted two hours"] * 20)
+    p = model.predict(long, context=long)
+    assert p.truncated
+    sentence = "The talks " + "lasted two hours and " * 12 + "ended."
+    article = model.score_article(" ".join([sentence] * 4), lang="en")
+    assert len(article.sentences) == 4

@@ -50,7 +50,7 @@ def test_articles_carry_evidence(model, tiny_vector_model):
 
 def test_bad_requests_are_refused(tiny_model):
     model = stance.load(tiny_model, fast="int8")
-    with pytest.raises(ValueError, match="integrated gradients need a float model"):
+    with pytest.raises(ValueError, match="integrated gradients need the model in PyTorch floats"):
         model.predict("The talks lasted two hours.", explain="gradients")
     with pytest.raises(ValueError, match="unknown evidence method 'saliency'"):
         model.predict("The talks lasted two hours.", explain="saliency")

@@ -45,7 +45,40 @@ def test_fast_path_matches_reference(tiny_model, path, tolerance):
 
 
 def test_auto_path_and_bad_name(tiny_model):
+    from stance.precision import choose_auto
+
     model = stance.load(tiny_model)
-    assert model.fast_path in ("bf16", "fp32")
+    expected = choose_auto(torch.device("cpu"))
+    assert model.fast_path == {"off": "fp32"}.get(expected, expected)
     with pytest.raises(ValueError, match="unknown fast path 'fastest'"):
         apply_precision(model.model, "fastest", torch.device("cpu"))
+
+
+@pytest.mark.parametrize("features,expected", [
+    ({"amx_tile", "avx512f", "avx2"}, "bf16"), ({"avx512_bf16", "avx2"}, "bf16"),
+])
+def test_auto_picks_by_cpu_features(monkeypatch, features, expected):
+    import stance.precision as precision
+
+    monkeypatch.setattr(precision, "cpu_features", lambda: features)
+    assert precision.choose_auto(torch.device("cpu")) == expected
+
+
+def test_auto_without_native_bf16_takes_the_measured_fallback(monkeypatch):
+    import stance.precision as precision
+
+    monkeypatch.setattr(precision, "cpu_features", lambda: {"avx2"})
+    assert precision.choose_auto(torch.device("cpu")) in (precision.AUTO_FALLBACK, "off")
+
+
+@pytest.mark.parametrize("path", ["onnx", "onnx-int8"])
+def test_onnx_paths(tiny_model, tmp_path, monkeypatch, path):
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("STANCE_HOME", str(tmp_path))
+    reference = stance.load(tiny_model, fast="off")
+    fast = stance.load(tiny_model, fast=path)
+    assert fast.fast_path == path and list((tmp_path / "onnx").rglob("*.onnx"))
+    tolerance = 1e-4 if path == "onnx" else 0.08
+    for r, f in zip(reference.predict(SENTENCES), fast.predict(SENTENCES)):
+        for k in r.stance_scores:
+            assert abs(r.stance_scores[k] - f.stance_scores[k]) <= tolerance

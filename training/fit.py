@@ -12,6 +12,7 @@ import torch
 from transformers import AutoConfig, AutoTokenizer, Trainer, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
+from stance.classifier import context_token_limit
 from stance.network import StanceNetwork
 from stance.precision import bf16_is_fast
 from stance.tokenization import TokenEncoder
@@ -110,6 +111,10 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
     encoder = TokenEncoder.from_transformers(tokenizer)
     window, prefix = data.window, config.text_prefix
     by_vector = window is not None and window.by_vector
+    encoder_config = network.config
+    context_limit = 0 if window is None or by_vector else context_token_limit(
+        window, config.max_length, getattr(encoder_config, "max_position_embeddings", None),
+        getattr(encoder_config, "pad_token_id", 0), getattr(encoder_config, "model_type", "bert"))
 
     def tokenize(batch):
         if by_vector:  # sentence and context each alone, as prediction encodes them
@@ -118,8 +123,7 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
             return {"input_ids": ids,
                     "context_ids": [row if c else [] for row, c in zip(context_ids, batch["context"])]}
         ids, _, pooled = encoder.encode([prefix + t for t in batch["text"]], config.max_length,
-                                        batch["context"] if window else None,
-                                        window.max_tokens if window else 0)
+                                        batch["context"] if window else None, context_limit)
         return {"input_ids": ids, "pooled": pooled}
 
     columns = ["input_ids", "pooled", "context_ids", "stance_labels", "technique_labels"]

@@ -237,10 +237,15 @@ def score_inputs(model, inputs: list[str], options: ScoreOptions) -> ScoreSummar
 
 
 def _record(settings: dict, document: Document, article) -> dict:
+    return article_record(settings, document.doc_id, document.source, document.content_hash, article)
+
+
+def article_record(settings: dict, doc_id: str, source: str, content_hash: str, article) -> dict:
+    """One scored article as written (a JSON line here; a row on the Ray engine)."""
     return {
-        "doc_id": document.doc_id,
-        "source": document.source,
-        "content_hash": document.content_hash,
+        "doc_id": doc_id,
+        "source": source,
+        "content_hash": content_hash,
         "model": settings,
         **article.to_dict(),
     }
