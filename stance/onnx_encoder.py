@@ -11,6 +11,7 @@ matrices). Needs the ``onnx`` extra (``pip install 'stance[onnx]'``).
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import torch
@@ -59,8 +60,16 @@ def export(network, path: Path, int8: bool) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         source = path.with_suffix(".fp32.onnx")
-        with atomic_path(path) as tmp:
-            quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+        # quantize_dynamic warns through logging.warning on the root logger, which would
+        # install a handler on the user's root logger (logging.basicConfig) as a side effect:
+        # give the root a handler of its own for the duration, so nothing global changes.
+        root, quiet = logging.getLogger(), logging.NullHandler()
+        root.addHandler(quiet)
+        try:
+            with atomic_path(path) as tmp:
+                quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+        finally:
+            root.removeHandler(quiet)
         source.unlink()
     return path
 

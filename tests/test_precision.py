@@ -82,3 +82,16 @@ def test_onnx_paths(tiny_model, tmp_path, monkeypatch, path):
     for r, f in zip(reference.predict(SENTENCES), fast.predict(SENTENCES)):
         for k in r.stance_scores:
             assert abs(r.stance_scores[k] - f.stance_scores[k]) <= tolerance
+
+
+def test_onnx_int8_export_leaves_the_root_logger_alone(tiny_model, tmp_path, monkeypatch):
+    """onnxruntime's quantizer warns through logging.warning, which configures the root
+    logger when it has no handler; a library must not change the user's logging."""
+    pytest.importorskip("onnxruntime")
+    import logging
+
+    monkeypatch.setenv("STANCE_HOME", str(tmp_path))
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    stance.load(tiny_model, fast="onnx-int8")
+    assert root.handlers == []
