@@ -61,12 +61,19 @@ def supports(config: Mapping[str, Any]) -> bool:
             and config.get("position_embedding_type", "absolute") == "absolute")
 
 
+def _embedding(rows: int, dim: int) -> nn.Embedding:
+    """An embedding table left uninitialised (its weights are always loaded afterwards).
+    ``nn.Embedding``'s own random init on the ``meta`` device goes through torch's
+    reference decompositions and imports ``torch._dynamo``: 2-3 s of a cold load."""
+    return nn.Embedding(rows, dim, _weight=torch.empty(rows, dim))
+
+
 class Embeddings(nn.Module):
     def __init__(self, c: EncoderConfig):
         super().__init__()
-        self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size)
-        self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
-        self.token_type_embeddings = nn.Embedding(c.type_vocab_size, c.hidden_size)
+        self.word_embeddings = _embedding(c.vocab_size, c.hidden_size)
+        self.position_embeddings = _embedding(c.max_position_embeddings, c.hidden_size)
+        self.token_type_embeddings = _embedding(c.type_vocab_size, c.hidden_size)
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
         self.offset = c.position_offset
 

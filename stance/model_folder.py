@@ -272,11 +272,11 @@ def read_encoder_config(folder: str | Path) -> dict[str, Any]:
 
 
 def _check_tokenizer(folder: Path) -> None:
-    from tokenizers import Tokenizer
+    from .tokenizer_file import read_tokenizer
 
     path = folder / TOKENIZER_FILE
     try:
-        Tokenizer.from_file(str(path))
+        read_tokenizer(path)
     except Exception as err:  # tokenizers raises a bare Exception for malformed files
         raise ModelFolderError(f"{path}: not a readable tokenizer ({str(err).splitlines()[0]}); "
                                f"{rebuild_hint(folder)}") from None

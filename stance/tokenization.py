@@ -12,6 +12,8 @@ from pathlib import Path
 
 import torch
 
+from .tokenizer_file import read_tokenizer
+
 
 class TokenEncoder:
     def __init__(self, backend, pad_id: int):
@@ -22,15 +24,13 @@ class TokenEncoder:
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> "TokenEncoder":
-        from tokenizers import Tokenizer
-
         folder = Path(folder)
         path = folder / "tokenizer.json"
         if not path.is_file():
             from .model_folder import ModelFolderError
 
             raise ModelFolderError(f"{folder} has no tokenizer.json; rebuild the model.")
-        backend = Tokenizer.from_file(str(path))
+        backend = read_tokenizer(path)
         pad_token = None
         config = folder / "tokenizer_config.json"
         if config.is_file():
