@@ -369,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--stdin-format", default="auto", choices=["auto", "text", "html", "jsonl"])
     score.add_argument("--language", default=None,
                        help="ISO code for all documents (default: detected per document)")
-    score.add_argument("--batch-size", type=int, default=64)
+    score.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass (default: 32)")
     score.add_argument("--quiet", action="store_true", help="no progress bar")
     score.add_argument("--report", metavar="FOLDER", default=None,
                        help="after scoring, write the HTML report of all the results to FOLDER "

@@ -13,6 +13,22 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 
+
+@pytest.fixture(scope="session", autouse=True)
+def stance_home(tmp_path_factory):
+    """Tests write the converted base and the ONNX exports (``fast="auto"`` exports one per
+    model on CPUs without native bf16) under a temporary STANCE_HOME, never the user's,
+    unless STANCE_HOME is already set (to reuse a converted base between runs)."""
+    if os.environ.get("STANCE_HOME"):
+        yield Path(os.environ["STANCE_HOME"])
+        return
+    home = tmp_path_factory.mktemp("stance_home")
+    os.environ["STANCE_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        os.environ.pop("STANCE_HOME", None)
+
 SCHEMA = {
     "schema_version": 1,
     "stance": {"pro_kyiv": "for Kyiv", "pro_moscow": "for Moscow", "neutral": "neither"},

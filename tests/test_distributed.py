@@ -336,7 +336,7 @@ def test_score_dataset_takes_and_gives_datasets(cluster, model, tmp_path):
     assert results["n3"]["error"] == "empty document"
     assert any("no id" in (r["error"] or "") for r in results.values())
     assert "prisoners" in results["n2"]["sentences"][0]["text"] and results["n2"]["source"] == "n2"
-    expected = model.score_article(text, lang="en", batch_size=64).to_dict()
+    expected = model.score_article(text, lang="en", batch_size=32).to_dict()
     got = {k: v for k, v in results["n1"].items() if k in expected}
     same(expected, got, "n1")
     assert results["n1"]["model"]["name"] == model.name and results["n1"]["source"] == "feed"

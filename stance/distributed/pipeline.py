@@ -65,7 +65,7 @@ def actor_fast_path(model, fast: str | None) -> str:
 
 def score_documents(documents, model, *, context: bool = True,
                     thresholds: Mapping[str, float] | None = None, language: str | None = None,
-                    batch_size: int = 64, docs_per_batch: int = DOCS_PER_BATCH, fast: str = "auto",
+                    batch_size: int = 32, docs_per_batch: int = DOCS_PER_BATCH, fast: str = "auto",
                     plan: ActorPlan, done: ResumeKeys | None = None):
     """Steps 2 and 3 for a Dataset already in the DOCUMENTS layout (see :mod:`.tables`)."""
     ray = import_ray()
@@ -92,7 +92,7 @@ def score_documents(documents, model, *, context: bool = True,
 
 
 def score_dataset(ds, model=None, *, context: bool = True, thresholds: Mapping[str, float] | None = None,
-                  language: str | None = None, batch_size: int = 64, docs_per_batch: int = DOCS_PER_BATCH,
+                  language: str | None = None, batch_size: int = 32, docs_per_batch: int = DOCS_PER_BATCH,
                   actors: int | None = None, cpus_per_actor: int = 1, device: str = "auto",
                   fast: str | None = None):
     """Score a Dataset of documents; one result row per document, in a new Dataset.

@@ -37,7 +37,7 @@ from .tables import FAILED, SCORED, SKIPPED, ResultTables, record_from_row
 class RayScoreOptions:
     out: str  # a folder
     inputs: InputOptions = field(default_factory=InputOptions)
-    batch_size: int = 64
+    batch_size: int = 32
     docs_per_batch: int = DOCS_PER_BATCH
     language: str | None = None
     thresholds: dict | None = None

@@ -31,7 +31,7 @@ class ArticleScorer:
     """Callable class for ``Dataset.map_batches``: SEGMENTED batches in, result batches out."""
 
     def __init__(self, model_path: str, settings: Mapping, tables: ResultTables, *, device: str = "cpu",
-                 fast: str = "auto", threads: int = 1, context: bool = True, batch_size: int = 64,
+                 fast: str = "auto", threads: int = 1, context: bool = True, batch_size: int = 32,
                  thresholds: Mapping[str, float] | None = None):
         import torch
 

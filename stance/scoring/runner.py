@@ -20,7 +20,7 @@ class ScoreOptions:
     format: str = "jsonl"  # jsonl | csv | parquet
     errors: str | None = None
     inputs: InputOptions = field(default_factory=InputOptions)
-    batch_size: int = 64
+    batch_size: int = 32  # 64 peaked 0.1 GiB higher and was no faster (2 cores, fp32)
     batch_sentences: int = 1024
     language: str | None = None
     thresholds: dict | None = None
