@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two commands that do everything on a fresh machine:
-#   ./run.sh          main job: set up, build the base and default models if missing,
-#                     score the corpus articles into results/corpus.jsonl, print a summary
+#   ./run.sh          main job: set up, score the corpus articles with the shipped default
+#                     model into results/corpus.jsonl, print a summary, write the HTML report
 #   ./run.sh test     set up, then run the whole test suite (fast and slow tests)
 # Works offline apart from PyPI. VENV (default .venv) and PYTHON (default python3) may be set.
 set -euo pipefail
@@ -34,10 +34,10 @@ main_job() {
   setup
   local stance="$VENV/bin/stance"
   if [ ! -f models/default/stance.json ]; then
-    echo "== building the default model (about 7 minutes on 2 CPU cores with bf16, longer without)" >&2
+    echo "== building the default model (about 14 minutes on 2 CPU cores)" >&2
     "$stance" train --labels labels --out models/default
   else
-    echo "== default model present: models/default (delete it or use 'stance train --overwrite' to rebuild)" >&2
+    echo "== default model: models/default (shipped; 'stance train --overwrite' rebuilds it from labels/)" >&2
   fi
   mkdir -p results
   echo "== scoring the corpus articles in $CORPUS" >&2
