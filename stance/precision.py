@@ -59,8 +59,8 @@ def choose_auto(device: torch.device) -> str:
     if AUTO_FALLBACK.startswith("onnx"):
         import importlib.util
 
-        if importlib.util.find_spec("onnxruntime") is None:
-            return "off"
+        if any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "onnx")):
+            return "off"  # the onnx extra is not installed: the fp32 reference
     return AUTO_FALLBACK
 
 

@@ -95,3 +95,18 @@ def test_onnx_int8_export_leaves_the_root_logger_alone(tiny_model, tmp_path, mon
     monkeypatch.setattr(root, "handlers", [])
     stance.load(tiny_model, fast="onnx-int8")
     assert root.handlers == []
+
+
+def test_auto_falls_back_to_fp32_without_the_onnx_extra(monkeypatch):
+    import importlib.util
+
+    import stance.precision as precision
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(precision, "cpu_features", lambda: {"avx2"})
+    monkeypatch.setattr(precision, "AUTO_FALLBACK", "onnx")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real(name, *a))
+    assert precision.choose_auto(torch.device("cpu")) == "off"
+    monkeypatch.setattr(importlib.util, "find_spec", real)
+    if real("onnxruntime") and real("onnx"):
+        assert precision.choose_auto(torch.device("cpu")) == "onnx"
