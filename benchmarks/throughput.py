@@ -172,6 +172,10 @@ def main() -> int:
     reference = models.get("off") or stance.load(args.model, fast="off")
     texts, contexts = corpus_sentences(Path(args.corpus), args.sentences, reference)
     window = reference.context_window
+    if window is not None and window.by_vector and len(set(texts)) < len(texts):
+        print(f"note: {len(texts) - len(set(texts))} of the {len(texts)} sentences repeat others; a "
+              "vector-context model encodes each distinct string once per call, so its rates are "
+              f"overstated: compare models with --sentences {len(set(texts))} or fewer", flush=True)
     features = cpu_features()
     print(f"model {args.model} ({reference.version}); {len(texts)} sentences; context "
           f"{window.to_dict() if window else None}; torch {torch.__version__}, "
