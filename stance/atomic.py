@@ -96,3 +96,12 @@ def atomic_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
                 shutil.rmtree(stale, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def probe_writable_folder(folder: str | Path) -> None:
+    """Create ``folder`` if needed and prove a file can be written in it, before any time
+    is spent loading a model. Raises the ``OSError`` (read-only, full, not a folder...)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass

@@ -18,11 +18,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, probe_writable_folder
 from ..scoring.runner import OutputError
 from .tables import record_from_row
 
@@ -60,9 +59,7 @@ class PartitionFolder:
                               "partitions: give --out a folder name (e.g. results/)")
         for folder in (self.articles, self.sentences):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                with tempfile.TemporaryFile(dir=folder):
-                    pass
+                probe_writable_folder(folder)
             except OSError as err:
                 raise OutputError(f"cannot write results to {folder}: {err.strerror or err}; "
                                   "choose another --out") from None

@@ -16,11 +16,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import probe_writable_folder
 from ..labelset.blocklist import Blocklist, project_blocklist
 from ..labelset.check import normalise_text
 from ..labelset.records import read_raw
@@ -113,9 +113,7 @@ def check_output(out: str | Path, options: SuggestOptions) -> None:
                                "--out, or pass --overwrite to replace it")
         folder = path.parent
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):
-                pass
+            probe_writable_folder(folder)
         except OSError as err:
             raise SuggestError(f"cannot write {path}: {err.strerror or err}; choose another --out") from None
         if path.exists() and not os.access(path, os.W_OK):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import probe_writable_folder
 from ..article import EmptyArticleError, SegmentedArticle, score_segmented, segment_article
 from .documents import Document, InputOptions, count_documents, iter_documents
 from .output import ErrorLog, ResultLog, export_csv, export_parquet
@@ -68,9 +68,7 @@ def check_output(options: ScoreOptions) -> None:
     for path in {options.log_path, Path(options.out), options.errors_path}:
         folder = path.parent
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):
-                pass
+            probe_writable_folder(folder)
         except OSError as err:
             raise OutputError(f"cannot write results to {path}: {err.strerror or err} "
                               f"({folder}); choose another --out") from None
