@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..results_file import open_results_file
+
 
 class ResultsInputError(ValueError):
     """The results file cannot be read as ``stance score`` output; the message names the
@@ -109,15 +111,7 @@ def read_candidates(path: str | Path) -> list[Candidate]:
     """Every sentence of a results file, in file order; for a document scored more than
     once, the sentences of its latest record. Raises :class:`ResultsInputError`."""
     path = Path(path)
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise ResultsInputError(f"results file not found: {path}") from None
-    except IsADirectoryError:
-        raise ResultsInputError(f"{path} is a folder; give the .jsonl results file written by "
-                                "stance score") from None
-    except OSError as err:
-        raise ResultsInputError(f"cannot read {path}: {err.strerror or err}") from None
+    handle = open_results_file(path, ResultsInputError)
     by_doc: dict[str, list[Candidate]] = {}
     with handle:
         for number, raw in enumerate(handle, start=1):

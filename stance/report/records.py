@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..results_file import open_results_file
+
 
 class ReportInputError(ValueError):
     """The results file cannot be read as ``stance score`` output; the message names the
@@ -222,15 +224,7 @@ def read_articles(path: str | Path) -> Iterator[Article]:
     than memory). Blank lines are skipped; any other bad line raises
     :class:`ReportInputError` with the file and line number."""
     path = Path(path)
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise ReportInputError(f"results file not found: {path}") from None
-    except IsADirectoryError:
-        raise ReportInputError(f"{path} is a folder; give the .jsonl results file written by "
-                               "stance score") from None
-    except OSError as err:
-        raise ReportInputError(f"cannot read {path}: {err.strerror or err}") from None
+    handle = open_results_file(path, ReportInputError)
     with handle:
         for number, raw in enumerate(handle, start=1):
             where = f"{path}, line {number}"
