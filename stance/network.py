@@ -50,6 +50,7 @@ class StanceNetwork(nn.Module):
         self.technique_head = nn.Linear(features, n_techniques)
         # Loss weights for class imbalance; set by the trainer, saved as buffers.
         self.register_buffer("stance_weight", torch.ones(n_stance), persistent=True)
+        self.label_smoothing = 0.0  # training only; set by the trainer, never saved
         self.register_buffer("technique_pos_weight", torch.ones(n_techniques), persistent=True)
 
     @classmethod
@@ -180,7 +181,8 @@ class StanceNetwork(nn.Module):
                 stance_logits, technique_logits = stance_logits[keep], technique_logits[keep]
                 stance_labels, technique_labels = stance_labels[keep], technique_labels[keep]
             stance_loss = nn.functional.cross_entropy(
-                stance_logits, stance_labels, weight=self.stance_weight
+                stance_logits, stance_labels, weight=self.stance_weight,
+                label_smoothing=self.label_smoothing,
             )
             technique_loss = nn.functional.binary_cross_entropy_with_logits(
                 technique_logits, technique_labels.to(technique_logits.dtype),

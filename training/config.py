@@ -63,6 +63,8 @@ class TrainConfig:
         "pair", "how the context is read: 'pair' (the sentence and its context as one pair "
         "of segments) or 'vector' (each sentence encoded once; the heads read the previous "
         "sentence's vector beside its own)")
+    label_smoothing: float = option(
+        0.0, "share of the stance target spread evenly over the classes (0: none)")
     threads: int | None = option(None, "CPU threads for torch (default: torch's choice)")
     blocklist: str | None = option(
         "auto", "held-out blocklist every text and URL is checked against before training; "
@@ -93,6 +95,8 @@ class TrainConfig:
             problems.append(f"num_layers must be >= 1 (0 keeps all), got {self.num_layers}")
         if not 0 <= self.warmup_ratio < 1:
             problems.append(f"warmup_ratio must be within [0, 1), got {self.warmup_ratio}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            problems.append(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.threads is not None and self.threads < 1:
             problems.append(f"threads must be >= 1, got {self.threads}")
         try:

@@ -107,6 +107,7 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
     stance_weight, pos_weight = class_weights(data.train, n_stance, n_tech)
     network.stance_weight.copy_(stance_weight)
     network.technique_pos_weight.copy_(pos_weight)
+    network.label_smoothing = config.label_smoothing
 
     encoder = TokenEncoder.from_transformers(tokenizer)
     window, prefix = data.window, config.text_prefix
