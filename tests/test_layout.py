@@ -101,9 +101,9 @@ def test_label_smoothing_changes_the_stance_loss():
                  pool_mask=torch.ones(1, 4, dtype=torch.long), stance_labels=torch.tensor([1]),
                  technique_labels=torch.tensor([[0, 1]]))
     assert network.label_smoothing == 0.0
-    plain = float(network(**batch)["loss"])
+    plain = float(network(**batch)["loss"].detach())
     network.label_smoothing = 0.5
-    smoothed = float(network(**batch)["loss"])
+    smoothed = float(network(**batch)["loss"].detach())
     assert abs(plain - smoothed) > 1e-4
 
 
