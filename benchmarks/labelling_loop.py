@@ -1,10 +1,11 @@
 """Does labelling what ``stance suggest`` picks help more than labelling at random?
 
-    python benchmarks/labelling_loop.py                 # the full simulation (not yet run here)
+    python benchmarks/labelling_loop.py                 # the full simulation
     python benchmarks/labelling_loop.py --smoke --out /tmp/loop    # end to end in seconds
 
 A simulation on the project's own labels. The modelled sentences of train and dev (real
-pages, 231 outlets) are cut into ``--folds`` folds by outlet, as ``stance-train-cv``
+pages of many outlets; the measured run in ``benchmarks/results/labelling_loop.*`` used the
+3,042 of labels ``2860f002``) are cut into ``--folds`` folds by outlet, as ``stance-train-cv``
 cuts them; fold 0 (``--eval-folds`` > 1: folds 0, 1, ...) is the evaluation set, outlets
 never seen in training, and the other folds are the pool an analyst could label. Every
 run starts from the same random ``--start`` sentences of the pool; each round adds
