@@ -50,8 +50,8 @@ class StanceNetwork(nn.Module):
         self.technique_head = nn.Linear(features, n_techniques)
         # Loss weights for class imbalance; set by the trainer, saved as buffers.
         self.register_buffer("stance_weight", torch.ones(n_stance), persistent=True)
-        self.label_smoothing = 0.0  # training only; set by the trainer, never saved
         self.register_buffer("technique_pos_weight", torch.ones(n_techniques), persistent=True)
+        self.label_smoothing = 0.0  # training only; set by the trainer, never saved
 
     @classmethod
     def from_encoder_config(cls, config, n_stance: int, n_techniques: int,

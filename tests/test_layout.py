@@ -86,28 +86,6 @@ def test_flags_reach_the_config(tmp_path):
                                                     "--out", str(tmp_path / "m"), "--label-smoothing", "1.5"]))
 
 
-def test_label_smoothing_changes_the_stance_loss():
-    """The trainer sets ``label_smoothing`` on the network; the stance loss follows it."""
-    import torch
-    from transformers import BertConfig
-
-    from stance.network import StanceNetwork
-
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=16)
-    network = StanceNetwork.from_encoder_config(config, 3, 2).eval()
-    batch = dict(input_ids=torch.tensor([[2, 5, 7, 3]]), attention_mask=torch.ones(1, 4, dtype=torch.long),
-                 pool_mask=torch.ones(1, 4, dtype=torch.long), stance_labels=torch.tensor([1]),
-                 technique_labels=torch.tensor([[0, 1]]))
-    assert network.label_smoothing == 0.0
-    plain = float(network(**batch)["loss"].detach())
-    network.label_smoothing = 0.5
-    smoothed = float(network(**batch)["loss"].detach())
-    assert abs(plain - smoothed) > 1e-4
-
-
-
 def test_one_article_pipeline_serves_both_doors():
     """score_article and the batch scorer both call stance.article; neither builds
     contexts or aggregates on its own."""

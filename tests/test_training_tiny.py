@@ -102,3 +102,24 @@ def test_num_layers_keeps_the_first_layers_and_never_adds_any(tmp_path, tiny_bas
         train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=1,
                           batch_size=8, max_length=32, baselines=False, num_layers=layers))
         assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == expected
+
+
+def test_label_smoothing_changes_the_stance_loss():
+    """The trainer sets ``label_smoothing`` on the network; the stance loss follows it."""
+    import torch
+    from transformers import BertConfig
+
+    from stance.network import StanceNetwork
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=16)
+    network = StanceNetwork.from_encoder_config(config, 3, 2).eval()
+    batch = dict(input_ids=torch.tensor([[2, 5, 7, 3]]), attention_mask=torch.ones(1, 4, dtype=torch.long),
+                 pool_mask=torch.ones(1, 4, dtype=torch.long), stance_labels=torch.tensor([1]),
+                 technique_labels=torch.tensor([[0, 1]]))
+    assert network.label_smoothing == 0.0
+    plain = float(network(**batch)["loss"].detach())
+    network.label_smoothing = 0.5
+    smoothed = float(network(**batch)["loss"].detach())
+    assert abs(plain - smoothed) > 1e-4
