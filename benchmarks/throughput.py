@@ -12,7 +12,9 @@ same trained model and inputs. Printed, side by side:
   batch of 32 sentences read with their context (pairs for a pair model; the sentence and
   its neighbour encoded separately for a vector model), fp32, padded to the whole window,
   no sorting;
-- ``stance.load()`` plus the first one-sentence ``predict`` in a fresh process;
+- ``stance.load()`` plus the first one-sentence ``predict`` in a fresh process (the median
+  of ``--load-runs`` fresh processes, each path's cache already built), and whether that
+  process imported torch;
 - one-sentence ``predict`` latency (p50/p95);
 - peak memory while scoring;
 - stance and technique macro-F1 of each path on the test and unseen splits, next to fp32.
@@ -100,7 +102,7 @@ t0 = time.perf_counter()
 import stance
 model = stance.load({model_path!r}, fast={fast!r})
 model.predict("Russia offers blackmail, not peace.")
-out = {{"load_and_first_predict_s": time.perf_counter() - t0}}
+out = {{"load_and_first_predict_s": time.perf_counter() - t0, "torch_imported": "torch" in sys.modules}}
 if {score_folder!r}:
     from stance.scoring import ScoreOptions, score_inputs
     t3 = time.perf_counter()
@@ -159,6 +161,8 @@ def main() -> int:
     parser.add_argument("--sentences", type=int, default=3000)
     parser.add_argument("--paths", default="off,bf16,int8,onnx,onnx-int8",
                         help="inference paths to compare (off = the fp32 reference)")
+    parser.add_argument("--load-runs", type=int, default=5,
+                        help="fresh processes timed for load plus first predict, per path")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -207,7 +211,8 @@ def main() -> int:
         print(f"{name:<62} {rate:>8.0f} {score:>8.0f} {alone:>8.0f} {score / alone:>12.2f} "
               f"{score / naive_rate:>12.2f}")
 
-    print(f"\n{'path':<12} {'load + 1st predict (s)':>24} {'p50 ms':>8} {'p95 ms':>8} "
+    loads = {p: [fresh_process(args.model, p) for _ in range(args.load_runs)] for p in models}
+    print(f"\n{'path':<12} {'load + 1st predict (s)':>24} {'torch':>6} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'peak MiB':>9} {'test stance':>12} {'test tech':>10} {'unseen stance':>14} {'unseen tech':>12}")
     one, around = "Russia offers blackmail, not peace.", "The talks in Istanbul ended after two hours."
     for p, m in models.items():
@@ -220,7 +225,9 @@ def main() -> int:
             lat.append((time.perf_counter() - start) * 1000)
         lat.sort()
         test, unseen = split_accuracy(m, "test"), split_accuracy(m, "unseen")
-        print(f"{p:<12} {fresh[p]['load_and_first_predict_s']:>24.2f} {statistics.median(lat):>8.1f} "
+        load = statistics.median(run["load_and_first_predict_s"] for run in loads[p])
+        torch_used = "yes" if any(run["torch_imported"] for run in loads[p]) else "no"
+        print(f"{p:<12} {load:>24.2f} {torch_used:>6} {statistics.median(lat):>8.1f} "
               f"{lat[94]:>8.1f} {fresh[p]['peak_rss_mib']:>9.0f} {test['stance']:>12.4f} "
               f"{test['technique']:>10.4f} {unseen['stance']:>14.4f} {unseen['technique']:>12.4f}")
     return 0

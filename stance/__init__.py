@@ -32,8 +32,11 @@ def load(name_or_path: str | os.PathLike | None = None, *, device: str = "cpu",
     places tried and the command that builds the model.
 
     ``device`` is ``"cpu"``, ``"cuda"`` or ``"auto"``. ``fast`` picks the inference
-    path: ``"auto"`` (bfloat16 where the hardware runs it natively, else fp32),
-    ``"bf16"``, ``"int8"`` (CPU dynamic quantisation) or ``"off"`` (fp32 reference).
+    path: ``"auto"`` (bfloat16 where the hardware runs it natively, ONNX Runtime fp32 on
+    other CPUs when the ``onnx`` extra is installed, else fp32), ``"bf16"``, ``"int8"``
+    (CPU dynamic quantisation), ``"onnx"`` / ``"onnx-int8"`` (ONNX Runtime; the network is
+    exported once per model and cached, after which loading never imports torch) or
+    ``"off"`` (the fp32 reference).
     """
     from .classifier import StanceClassifier
 

@@ -5,26 +5,36 @@ Whole articles go through :mod:`stance.article`, which calls :meth:`StanceClassi
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
-import torch
+import numpy as np
 
 from .locate import resolve_model
-from .model_folder import ModelInfo, check_model_folder, load_network, tokenizer_folder
-from .network import StanceNetwork
-from .precision import apply_precision
+from .model_folder import (TOKENIZER_FILE, ModelInfo, check_model_folder, check_tokenizer,
+                           load_network, tokenizer_folder)
+from .precision import resolve_fast
 from .results import ArticleResult, Prediction
 from .spelling import SpellingVariants
 from .text_gate import gate, is_blank, visible_text
 from .tokenization import TokenEncoder
+from .tokenizer_file import prefetch_tokenizer
 
-def _pick_device(device: str | torch.device) -> torch.device:
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import StanceNetwork
+
+
+def _pick_device(device) -> str:
+    """The device's name (``cpu``, ``cuda``, ``cuda:1``, ...); torch is imported only to
+    look for a GPU, so a CPU model run by ONNX Runtime never imports it."""
+    if str(device) == "cpu":
+        return "cpu"
+    import torch
+
     if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return "cuda" if torch.cuda.is_available() else "cpu"
     try:
         chosen = torch.device(device)
     except RuntimeError:
@@ -32,7 +42,20 @@ def _pick_device(device: str | torch.device) -> torch.device:
     if chosen.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was asked for but CUDA is not available here; "
                          "use device='cpu' or 'auto'")
-    return chosen
+    return str(chosen)
+
+
+def build_runner(path: Path, info: ModelInfo, fast: str, device: str):
+    """What runs the network of the checked folder ``path``: ONNX Runtime for the onnx
+    paths (no torch once the export is cached), else PyTorch."""
+    fast = resolve_fast(fast, device)
+    if fast in ("onnx", "onnx-int8"):
+        from .onnx_runner import onnx_runner
+
+        return onnx_runner(path, info, fast)
+    from .torch_runner import TorchRunner
+
+    return TorchRunner.build(load_network(path, info), fast, device)
 
 
 def check_texts(texts) -> tuple[list[str], bool]:
@@ -86,19 +109,42 @@ def context_token_limit(window, max_length: int, positions: int | None, pad_toke
 class StanceClassifier:
     """A trained stance model, ready to predict. Create it with :func:`stance.load`."""
 
-    def __init__(self, model: StanceNetwork, encoder: TokenEncoder, info: ModelInfo, path: Path,
-                 device: torch.device, precision: str = "fp32"):
-        self.model = model
+    def __init__(self, runner, encoder: TokenEncoder, info: ModelInfo, path: Path):
+        self.runner = runner
         self.encoder = encoder
         self.info = info
         self.path = path
-        self.device = device
-        self.precision = precision
+        self._network = getattr(runner, "network", None)
+
+    @classmethod
+    def from_network(cls, network: "StanceNetwork", encoder: TokenEncoder, info: ModelInfo,
+                     path: Path, device="cpu") -> "StanceClassifier":
+        """A classifier around a network in memory (fp32, PyTorch), e.g. one just trained."""
+        from .torch_runner import TorchRunner
+
+        return cls(TorchRunner(network, device), encoder, info, Path(path))
+
+    @property
+    def precision(self) -> str:
+        """The path inference runs on (``fp32``, ``bf16``, ``int8``, ``onnx``, ``onnx-int8``)."""
+        return self.runner.precision
 
     @property
     def fast_path(self) -> str:
-        """The precision inference runs in (``fp32``, ``bf16`` or ``int8``); see :mod:`stance.precision`."""
+        """The path inference runs on; see :attr:`precision` and :mod:`stance.precision`."""
         return self.precision
+
+    @property
+    def device(self):
+        return self.runner.device
+
+    @property
+    def model(self) -> "StanceNetwork":
+        """The PyTorch network (built from the folder on first use when ONNX Runtime runs
+        inference; what explanations by gradient and the benchmarks read)."""
+        if self._network is None:
+            self._network = load_network(self.path, self.info).eval()
+        return self._network
 
     @property
     def info(self) -> ModelInfo:
@@ -115,11 +161,13 @@ class StanceClassifier:
         """Load a model folder (checked whole before anything is built), or a Hub id."""
         path = resolve_model(name_or_path)
         target = _pick_device(device)
-        info = check_model_folder(path)
-        model, precision = apply_precision(load_network(path, info).to(target).eval(), fast, target,
-                                           weights=path / "model.safetensors")
-        return cls(model, TokenEncoder.from_folder(tokenizer_folder(path, info)), info, path, target,
-                   precision)
+        resolve_fast(fast, target)  # a bad name fails before anything is read
+        info = check_model_folder(path, tokenizer=False)
+        words = tokenizer_folder(path, info)
+        prefetch_tokenizer(words / TOKENIZER_FILE)  # read while the network loads
+        runner = build_runner(path, info, fast, target)
+        check_tokenizer(words)
+        return cls(runner, TokenEncoder.from_folder(words), info, path)
 
     # -- public API -------------------------------------------------------
 
@@ -252,26 +300,30 @@ class StanceClassifier:
         """How many tokens of a pair's context fit: the window's budget, cut so that the
         whole pair stays within the encoder's position table."""
         return context_token_limit(self.context_window, self.info.max_length,
-                                   getattr(self.model.config, "max_position_embeddings", None),
-                                   getattr(self.model.config, "pad_token_id", 0),
-                                   getattr(self.model.config, "model_type", "bert"))
+                                   self.info_config.get("max_position_embeddings"),
+                                   self.info_config.get("pad_token_id", 0),
+                                   self.info_config.get("model_type", "bert"))
 
-    def forward(self, ids: list[list[int]], pooled: list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    @property
+    def info_config(self) -> dict:
+        """The encoder's ``config.json`` (sizes, position table), read once."""
+        if getattr(self, "_config", None) is None:
+            from .model_folder import read_encoder_config
+
+            if self._network is None:
+                self._config = read_encoder_config(self.path)
+            else:
+                config = self._network.config
+                self._config = config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))
+        return self._config
+
+    def forward(self, ids: list[list[int]], pooled: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Logits for one batch of token ids (padded to the longest in the batch)."""
-        input_ids, attention_mask, pool_mask = self.encoder.pad(ids, pooled)
-        with torch.inference_mode():
-            out = self.model(input_ids=input_ids.to(self.device),
-                             attention_mask=attention_mask.to(self.device),
-                             pool_mask=pool_mask.to(self.device))
-        return out["stance_logits"].float().cpu(), out["technique_logits"].float().cpu()
-
-    def _precision(self):
-        if self.precision == "bf16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        return self.runner.logits(*self.encoder.pad(ids, pooled))
 
     def predict_logits(self, texts: list[str], batch_size: int = 32, contexts: list[str] | None = None):
-        """Raw stance and technique logits in input order, and which texts were cut.
+        """Raw stance and technique logits in input order (float32 arrays), and which texts
+        were cut.
 
         Texts are sorted by length so that each batch pads as little as possible. A
         model that reads its context as a vector (see :mod:`stance.context`) encodes
@@ -282,26 +334,25 @@ class StanceClassifier:
             return self._vector_logits(texts, batch_size, contexts)
         ids, truncated, pooled = self.preprocess(texts, contexts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        stance = torch.empty(len(ids), len(self.stance_labels))
-        technique = torch.empty(len(ids), len(self.technique_labels))
-        with self._precision():  # one autocast region: weight casts are cached across batches
+        stance = np.empty((len(ids), len(self.stance_labels)), dtype=np.float32)
+        technique = np.empty((len(ids), len(self.technique_labels)), dtype=np.float32)
+        with self.runner.region():
             for begin in range(0, len(order), batch_size):
                 chunk = order[begin:begin + batch_size]
                 stance[chunk], technique[chunk] = self.forward([ids[i] for i in chunk],
                                                                [pooled[i] for i in chunk])
         return stance, technique, truncated
 
-    def sentence_vectors(self, texts: list[str], batch_size: int = 32) -> tuple[torch.Tensor, list[bool]]:
-        """The pooled vector of each text read alone (one row each), and which were cut."""
+    def sentence_vectors(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[bool]]:
+        """The pooled vector of each text read alone (one row each, float32), and which were cut."""
         ids, truncated, _ = self.preprocess(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        vectors = torch.empty(len(ids), self.model.config.hidden_size)
-        with self._precision(), torch.inference_mode():
+        vectors = np.empty((len(ids), self.info_config["hidden_size"]), dtype=np.float32)
+        with self.runner.region():
             for begin in range(0, len(order), batch_size):
                 chunk = order[begin:begin + batch_size]
                 input_ids, attention_mask, _ = self.encoder.pad([ids[i] for i in chunk])
-                vectors[chunk] = self.model.encode(input_ids.to(self.device),
-                                                   attention_mask.to(self.device)).float().cpu()
+                vectors[chunk] = self.runner.vectors(input_ids, attention_mask)
         return vectors, truncated
 
     def _vector_logits(self, texts: list[str], batch_size: int, contexts: list[str] | None):
@@ -315,21 +366,20 @@ class StanceClassifier:
             context_rows.append(rows.setdefault(context, len(rows)) if context else -1)
         unique = list(rows)
         vectors, cut = self.sentence_vectors(unique, batch_size)
-        text_rows = torch.tensor([rows[t] for t in texts], dtype=torch.long)
-        index = torch.tensor(context_rows, dtype=torch.long)
-        with self._precision(), torch.inference_mode():
-            own = vectors[text_rows].to(self.device)
-            context = self.model.context_of(vectors.to(self.device), index.to(self.device))
-            out = self.model.heads(own, context)
+        own_rows = np.array([rows[t] for t in texts], dtype=np.int64)
+        with self.runner.region():
+            stance, technique = self.runner.vector_logits(vectors, own_rows,
+                                                          np.array(context_rows, dtype=np.int64))
         truncated = [cut[rows[t]] for t in texts]
-        return out["stance_logits"].float().cpu(), out["technique_logits"].float().cpu(), truncated
+        return stance, technique, truncated
 
     def predict_probabilities(self, texts: list[str], batch_size: int = 32,
                               contexts: list[str] | None = None):
         """Calibrated stance probabilities and technique probabilities, in input order."""
         stance, technique, truncated = self.predict_logits(texts, batch_size, contexts)
-        stance = torch.softmax(stance / self.info.temperature, dim=-1)
-        return stance.tolist(), torch.sigmoid(technique).tolist(), truncated
+        # in float64, so that a row's probabilities do not depend on the batch around it
+        stance, technique = stance.astype(np.float64), technique.astype(np.float64)
+        return softmax(stance / self.info.temperature).tolist(), sigmoid(technique).tolist(), truncated
 
     def _postprocess(self, text, stance_probs, technique_probs, limits, truncated) -> Prediction:
         """One :class:`Prediction` for a gated text (see :func:`stance.text_gate.gate`)."""
@@ -339,3 +389,15 @@ class StanceClassifier:
         chosen = tuple(n for n in self.technique_labels if technique_scores[n] >= limits[n])
         return Prediction(text.text, best, stance_scores, chosen, technique_scores, truncated,
                           text.replaced)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """The logistic function, without overflow warnings for large negative logits."""
+    small = np.exp(-np.abs(logits))
+    return np.where(logits >= 0, 1 / (1 + small), small / (1 + small))

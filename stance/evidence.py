@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from .classifier import StanceClassifier
@@ -51,17 +51,17 @@ def words_of(text: str) -> list[tuple[int, int]]:
 
 
 def _label_probabilities(clf: "StanceClassifier", texts: list[str], contexts: list[str] | None,
-                         labels: Sequence[str], batch_size: int) -> torch.Tensor:
+                         labels: Sequence[str], batch_size: int) -> np.ndarray:
     """Probability of each label (a stance class or a technique) for each text: rows x labels."""
     stance, technique, _ = clf.predict_probabilities(texts, batch_size, contexts)
-    stance, technique = torch.tensor(stance), torch.tensor(technique)
+    stance, technique = np.asarray(stance), np.asarray(technique)
     columns = []
     for label in labels:
         if label in clf.stance_labels:
             columns.append(stance[:, clf.stance_labels.index(label)])
         else:
             columns.append(technique[:, clf.technique_labels.index(label)])
-    return torch.stack(columns, dim=1)
+    return np.stack(columns, axis=1)
 
 
 def occlusion(clf: "StanceClassifier", text: str, context: str | None, labels: Sequence[str],
@@ -82,6 +82,8 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
               steps: int = 16) -> list[list[tuple[int, int, float]]]:
     """For each label, ``(start, end, weight)`` of every word: integrated gradients of the
     label's probability with respect to the word's token embeddings."""
+    import torch
+
     network = clf.model
     encoder = network.encoder
     if not hasattr(encoder, "from_words"):
@@ -94,7 +96,7 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
     ids, _, pooled = clf.preprocess([text], contexts)
     offsets = clf.encoder.backend.encode(clf.info.text_prefix + model_text).offsets
     own = pooled[0]
-    input_ids, attention, pool = clf.encoder.pad(ids, pooled)
+    input_ids, attention, pool = map(torch.from_numpy, clf.encoder.pad(ids, pooled))
     words = words_of(model_text)
     prefix = len(clf.info.text_prefix)
     results = []
@@ -135,11 +137,14 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
     return results
 
 
-def _context_vector(clf: "StanceClassifier", context: str | None) -> torch.Tensor | None:
+def _context_vector(clf: "StanceClassifier", context: str | None):
+    """The context's sentence vector as a torch tensor (one row), or None without context."""
+    import torch
+
     if not context:
         return None
     vectors, _ = clf.sentence_vectors([context])
-    return vectors
+    return torch.from_numpy(vectors)
 
 
 def _model_text(clf: "StanceClassifier", text: str):

@@ -200,9 +200,11 @@ def _is_number(value: Any) -> bool:
 # -- reading -------------------------------------------------------------------
 
 
-def check_model_folder(folder: str | Path) -> ModelInfo:
+def check_model_folder(folder: str | Path, tokenizer: bool = True) -> ModelInfo:
     """Check everything :func:`load_network` and the tokenizer will read, before building
-    anything; returns the folder's :class:`ModelInfo`.
+    anything; returns the folder's :class:`ModelInfo`. With ``tokenizer=False`` the
+    tokenizer is left for :func:`check_tokenizer` (loading reads it in the background
+    meanwhile).
 
     Raises :class:`ModelFolderError` naming the file, what was found and the fix.
     """
@@ -215,7 +217,8 @@ def check_model_folder(folder: str | Path) -> ModelInfo:
         if not path.is_file():
             raise ModelFolderError(f"{folder} has no {name}; {rebuild_hint(folder)}")
     config = read_encoder_config(folder)
-    _check_tokenizer(tokenizer_folder(folder, info))
+    if tokenizer:
+        check_tokenizer(tokenizer_folder(folder, info))
     _check_weights(folder, config, info)
     return info
 
@@ -271,7 +274,8 @@ def read_encoder_config(folder: str | Path) -> dict[str, Any]:
     return data
 
 
-def _check_tokenizer(folder: Path) -> None:
+def check_tokenizer(folder: Path) -> None:
+    """Raise :class:`ModelFolderError` unless ``folder``'s tokenizer file can be read."""
     from .tokenizer_file import read_tokenizer
 
     path = folder / TOKENIZER_FILE
@@ -300,7 +304,7 @@ def _check_weights(folder: Path, config: Mapping[str, Any], info: ModelInfo) -> 
 
     path = folder / WEIGHTS_FILE
     try:
-        with safe_open(str(path), "pt") as handle:
+        with safe_open(str(path), "numpy") as handle:  # reads only the header (no torch)
             shapes = {key: tuple(handle.get_slice(key).get_shape()) for key in handle.keys()}
     except (SafetensorError, OSError) as err:
         raise ModelFolderError(f"{path}: damaged or incomplete weights file ({err}); "

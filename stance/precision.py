@@ -6,13 +6,6 @@ whose rows were measured with ``benchmarks/throughput.py`` (figures in the READM
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import torch
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import StanceNetwork
-
 PRECISIONS = ("auto", "bf16", "int8", "off", "onnx", "onnx-int8")
 
 #: The path ``fast="auto"`` takes on a CPU, by the first feature of the CPU found in
@@ -39,6 +32,8 @@ def cpu_features() -> set[str]:
                     return wanted & set(line.split(":", 1)[1].split())
     except OSError:
         pass
+    import torch
+
     cpu = getattr(torch, "cpu", None)
     found = set()
     if cpu is not None and getattr(cpu, "_is_amx_tile_supported", lambda: False)():
@@ -48,9 +43,12 @@ def cpu_features() -> set[str]:
     return found
 
 
-def choose_auto(device: torch.device) -> str:
-    """The path ``fast="auto"`` takes on ``device``."""
-    if device.type == "cuda":
+def choose_auto(device) -> str:
+    """The path ``fast="auto"`` takes on ``device`` (``"cpu"``, ``"cuda"``, or a torch device);
+    on the CPU this imports neither torch nor ONNX Runtime."""
+    if _device_type(device) == "cuda":
+        import torch
+
         return "bf16" if torch.cuda.is_bf16_supported() else "off"
     features = cpu_features()
     for feature, path in AUTO_BY_FEATURE:
@@ -64,46 +62,37 @@ def choose_auto(device: torch.device) -> str:
     return AUTO_FALLBACK
 
 
-def bf16_is_fast(device: torch.device) -> bool:
-    """Whether the hardware runs bfloat16 matrix products natively."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    cpu = getattr(torch, "cpu", None)
-    return bool(cpu is not None and (getattr(cpu, "_is_amx_tile_supported", lambda: False)()
-                                     or getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()))
+def resolve_fast(fast: str, device) -> str:
+    """``fast`` checked against :data:`PRECISIONS` and ``auto`` resolved for ``device``:
+    one of ``off``, ``bf16``, ``int8``, ``onnx``, ``onnx-int8``.
 
-
-def apply_precision(model: StanceNetwork, fast: str, device: torch.device,
-                    weights=None) -> tuple[StanceNetwork, str]:
-    """The inference model for the chosen path, and the path's name.
-
-    ``auto`` picks by the CPU's features (:func:`choose_auto`). ``bf16``: autocast,
-    matrix products in bf16, layer norms and softmax in fp32, weights kept in fp32
-    (about 3x fp32 where the CPU runs bf16 natively, slower than fp32 elsewhere).
-    ``int8``: PyTorch dynamic quantisation of the linear layers. ``onnx`` /
-    ``onnx-int8``: the encoder run by ONNX Runtime (see :mod:`stance.onnx_encoder`).
-    ``off``: the fp32 reference.
+    ``bf16``: autocast, matrix products in bf16, layer norms and softmax in fp32, weights
+    kept in fp32 (about 3x fp32 where the CPU runs bf16 natively, slower than fp32
+    elsewhere). ``int8``: PyTorch dynamic quantisation of the linear layers. ``onnx`` /
+    ``onnx-int8``: the network run by ONNX Runtime, without torch (see
+    :mod:`stance.onnx_runner`). ``off``: the fp32 reference.
     """
     if fast not in PRECISIONS:
         raise ValueError(f"unknown fast path {fast!r}; choose one of {', '.join(PRECISIONS)}")
     if fast == "auto":
         fast = choose_auto(device)
-    if fast == "bf16":
-        return model, "bf16"
-    if fast in ("onnx", "onnx-int8"):
-        if device.type != "cpu" or weights is None:
-            raise ValueError("the onnx paths run a model folder on the CPU; use fast='off' otherwise")
-        from .onnx_encoder import use_onnx
+    if fast in ("onnx", "onnx-int8") and _device_type(device) != "cpu":
+        raise ValueError(f"fast={fast!r} runs on the CPU only; use fast='off' or 'bf16' on {device}")
+    if fast == "int8" and _device_type(device) != "cpu":
+        raise ValueError("the int8 path runs on the CPU only; use fast='bf16' or 'off' on a GPU")
+    return fast
 
-        return use_onnx(model, weights, int8=fast == "onnx-int8"), fast
-    if fast == "int8":
-        if device.type != "cpu":
-            raise ValueError("the int8 path runs on the CPU only; use fast='bf16' or 'off' on a GPU")
-        import warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear},
-                                                                dtype=torch.qint8)
-        return quantized, "int8"
-    return model, "fp32"
+def _device_type(device) -> str:
+    return getattr(device, "type", None) or str(device).split(":", 1)[0]
+
+
+def bf16_is_fast(device) -> bool:
+    """Whether the hardware runs bfloat16 matrix products natively."""
+    import torch
+
+    if _device_type(device) == "cuda":
+        return torch.cuda.is_bf16_supported()
+    cpu = getattr(torch, "cpu", None)
+    return bool(cpu is not None and (getattr(cpu, "_is_amx_tile_supported", lambda: False)()
+                                     or getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
+import numpy as np
 
 from .tokenizer_file import read_tokenizer
 
@@ -99,19 +99,20 @@ class TokenEncoder:
         return row[: max_length - len(tail)] + tail, True
 
     def pad(self, batch: list[list[int]], pooled: list[int] | None = None,
-            multiple_of: int = 8) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            multiple_of: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pad to the longest row, rounded up to ``multiple_of`` (fewer distinct shapes
         let oneDNN reuse its kernels: about 5% faster on CPU).
 
         Returns input ids, the attention mask, and the pooling mask (the first
-        ``pooled[i]`` tokens of row ``i``; the whole row when ``pooled`` is None).
+        ``pooled[i]`` tokens of row ``i``; the whole row when ``pooled`` is None), as
+        int64 numpy arrays (``torch.from_numpy`` shares them without a copy).
         """
         width = -(-max(len(row) for row in batch) // multiple_of) * multiple_of
-        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
-        pool = torch.zeros((len(batch), width), dtype=torch.long)
+        input_ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+        attention = np.zeros((len(batch), width), dtype=np.int64)
+        pool = np.zeros((len(batch), width), dtype=np.int64)
         for i, row in enumerate(batch):
-            input_ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+            input_ids[i, : len(row)] = row
             attention[i, : len(row)] = 1
             pool[i, : len(row) if pooled is None else pooled[i]] = 1
         return input_ids, attention, pool

@@ -162,7 +162,7 @@ def test_bad_context_setting_is_refused(tiny_model, tmp_path):
 
 def test_pooling_mask_is_what_the_heads_read(model):
     ids = [[2, 20, 30, 3, 40, 41, 3]]
-    input_ids, attention, pool = model.encoder.pad(ids, [4])
+    input_ids, attention, pool = map(torch.from_numpy, model.encoder.pad(ids, [4]))
     with torch.inference_mode():
         pooled = model.model.encode(input_ids, attention, pool)
         everything = model.model.encode(input_ids, attention)
@@ -191,7 +191,11 @@ def test_vector_context_reaches_the_heads_and_articles_read_it(vector_model):
     alone = vector_model.predict(sentences)
     assert alone[1].stance_scores != framed[1].stance_scores
     assert alone[0] == framed[0]  # the first sentence has no context either way
-    assert vector_model.predict(sentences[1], context=sentences[0]) == framed[1]
+    single = vector_model.predict(sentences[1], context=sentences[0])
+    # the same reading; a batch of one runs other matrix kernels than a batch of three,
+    # so the last float digits may differ (the sixth decimal of a rounded probability)
+    assert single.stance == framed[1].stance and single.techniques == framed[1].techniques
+    assert single.stance_scores == pytest.approx(dict(framed[1].stance_scores), abs=2e-6)
 
 
 def test_vector_model_encodes_each_sentence_of_an_article_once(vector_model, monkeypatch):

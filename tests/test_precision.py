@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import stance
-from stance.precision import apply_precision
+from stance.precision import resolve_fast
 
 SENTENCES = [
     "Russia is a terrorist state that trades in blackmail.",
@@ -51,7 +51,9 @@ def test_auto_path_and_bad_name(tiny_model):
     expected = choose_auto(torch.device("cpu"))
     assert model.fast_path == {"off": "fp32"}.get(expected, expected)
     with pytest.raises(ValueError, match="unknown fast path 'fastest'"):
-        apply_precision(model.model, "fastest", torch.device("cpu"))
+        resolve_fast("fastest", "cpu")
+    with pytest.raises(ValueError, match="unknown fast path 'fastest'"):
+        stance.load(tiny_model, fast="fastest")
 
 
 @pytest.mark.parametrize("features,expected", [

@@ -57,7 +57,7 @@ class StanceCollator:
             pooled = None
         else:
             pooled = [f["pooled"] for f in features]
-        input_ids, attention_mask, pool_mask = self.encoder.pad(ids, pooled)
+        input_ids, attention_mask, pool_mask = map(torch.from_numpy, self.encoder.pad(ids, pooled))
         return {
             "input_ids": input_ids,
             "attention_mask": attention_mask,

@@ -12,4 +12,4 @@ def split_outputs(clf: StanceClassifier, ds, with_context: bool = True):
     contexts = list(ds["context"]) if with_context else None
     stance_logits, tech_logits, _ = clf.predict_logits(list(ds["text"]), batch_size=64,
                                                        contexts=contexts)
-    return stance_logits, torch.sigmoid(tech_logits).numpy()
+    return torch.from_numpy(stance_logits), torch.sigmoid(torch.from_numpy(tech_logits)).numpy()

@@ -89,7 +89,7 @@ def classifier_for(fitted: FittedModel, data: TrainingData, config: TrainConfig)
         spelling_variants=data.variants.groups, schema=schema.to_dict(),
         context=data.window.to_dict() if data.window else None,
     )
-    return StanceClassifier(fitted.network, fitted.encoder, info, Path(config.out), torch.device("cpu"))
+    return StanceClassifier.from_network(fitted.network, fitted.encoder, info, Path(config.out))
 
 
 def finished_info(info: ModelInfo, metrics: dict, data: TrainingData, fitted: FittedModel,

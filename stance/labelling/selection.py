@@ -133,7 +133,7 @@ def select(candidates: Sequence[Candidate], scores: Sequence[float], n: int, *,
 
 
 def _as_array(value) -> np.ndarray:
-    """A torch tensor (``sentence_vectors`` returns one, with a list of flags) or an array."""
+    """An array (``sentence_vectors`` returns one, with a list of flags) or a torch tensor."""
     if isinstance(value, tuple):
         value = value[0]
     if hasattr(value, "detach"):
