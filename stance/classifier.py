@@ -300,12 +300,12 @@ class StanceClassifier:
         """How many tokens of a pair's context fit: the window's budget, cut so that the
         whole pair stays within the encoder's position table."""
         return context_token_limit(self.context_window, self.info.max_length,
-                                   self.info_config.get("max_position_embeddings"),
-                                   self.info_config.get("pad_token_id", 0),
-                                   self.info_config.get("model_type", "bert"))
+                                   self.encoder_config.get("max_position_embeddings"),
+                                   self.encoder_config.get("pad_token_id", 0),
+                                   self.encoder_config.get("model_type", "bert"))
 
     @property
-    def info_config(self) -> dict:
+    def encoder_config(self) -> dict:
         """The encoder's ``config.json`` (sizes, position table), read once."""
         if getattr(self, "_config", None) is None:
             from .model_folder import read_encoder_config
@@ -347,7 +347,7 @@ class StanceClassifier:
         """The pooled vector of each text read alone (one row each, float32), and which were cut."""
         ids, truncated, _ = self.preprocess(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        vectors = np.empty((len(ids), self.info_config["hidden_size"]), dtype=np.float32)
+        vectors = np.empty((len(ids), self.encoder_config["hidden_size"]), dtype=np.float32)
         with self.runner.region():
             for begin in range(0, len(order), batch_size):
                 chunk = order[begin:begin + batch_size]

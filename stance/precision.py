@@ -15,10 +15,11 @@ AUTO_BY_FEATURE = (
     ("amx_tile", "bf16"),      # AMX: bf16 matrix units, about 3x fp32 (earlier sessions' CPU)
     ("avx512_bf16", "bf16"),   # native bf16 dot products
 )
-#: AVX2 (AMD EPYC, 2 cores, the shipped model): ONNX Runtime fp32 scored 76 sentences/s
-#: against 66 for PyTorch fp32, one-sentence p50 5.6 ms against 17.6, the same figures to
-#: the fourth decimal; bf16 autocast ran 6x slower than fp32 there, and both int8 paths
-#: lost 0.02 of test stance macro-F1. Without onnxruntime installed: fp32.
+#: AVX2 (AMD EPYC, 2 cores, the shipped model): ONNX Runtime fp32 scored 90 sentences/s
+#: against 85 for PyTorch fp32, one-sentence p50 5.6 ms against 10.4, load plus first
+#: result 1.20 s against 2.17 s (no torch import), the same figures to the fourth decimal;
+#: bf16 autocast ran 6x slower than fp32 there; int8 lost up to 0.02 of test stance
+#: macro-F1 depending on the weights. Without onnxruntime installed: fp32.
 AUTO_FALLBACK = "onnx"
 
 
