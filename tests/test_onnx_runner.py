@@ -115,3 +115,9 @@ def test_prefetched_tokenizer_is_the_one_read_and_bad_files_still_fail(tiny_mode
     for _ in range(2):  # the failure is not kept: each read fails the same way
         with pytest.raises(Exception, match="expected|key must be"):
             read_tokenizer(bad)
+
+
+def test_onnx_without_onnxruntime_says_what_to_install(tiny_model, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
+    with pytest.raises(ValueError, match=r"fast='onnx' needs ONNX Runtime: pip install 'stance\[onnx\]'"):
+        stance.load(tiny_model, fast="onnx")
