@@ -15,7 +15,7 @@ import numpy as np
 from .locate import resolve_model
 from .model_folder import (TOKENIZER_FILE, ModelInfo, check_model_folder, check_tokenizer,
                            load_network, tokenizer_folder)
-from .precision import resolve_fast
+from .precision import ONNX_PATHS, resolve_fast
 from .results import ArticleResult, Prediction
 from .spelling import SpellingVariants
 from .text_gate import gate, is_blank, visible_text
@@ -46,10 +46,10 @@ def _pick_device(device) -> str:
 
 
 def build_runner(path: Path, info: ModelInfo, fast: str, device: str):
-    """What runs the network of the checked folder ``path``: ONNX Runtime for the onnx
-    paths (no torch once the export is cached), else PyTorch."""
-    fast = resolve_fast(fast, device)
-    if fast in ("onnx", "onnx-int8"):
+    """What runs the network of the checked folder ``path`` on the resolved path ``fast``
+    (see :func:`stance.precision.resolve_fast`): ONNX Runtime for the onnx paths (no torch
+    once the export is cached), else PyTorch."""
+    if fast in ONNX_PATHS:
         from .onnx_runner import onnx_runner
 
         return onnx_runner(path, info, fast)
@@ -115,6 +115,7 @@ class StanceClassifier:
         self.info = info
         self.path = path
         self._network = getattr(runner, "network", None)
+        self._config: dict | None = None
 
     @classmethod
     def from_network(cls, network: "StanceNetwork", encoder: TokenEncoder, info: ModelInfo,
@@ -161,7 +162,7 @@ class StanceClassifier:
         """Load a model folder (checked whole before anything is built), or a Hub id."""
         path = resolve_model(name_or_path)
         target = _pick_device(device)
-        resolve_fast(fast, target)  # a bad name fails before anything is read
+        fast = resolve_fast(fast, target)  # a bad name fails before anything is read
         info = check_model_folder(path, tokenizer=False)
         words = tokenizer_folder(path, info)
         prefetch_tokenizer(words / TOKENIZER_FILE)  # read while the network loads
@@ -307,7 +308,7 @@ class StanceClassifier:
     @property
     def encoder_config(self) -> dict:
         """The encoder's ``config.json`` (sizes, position table), read once."""
-        if getattr(self, "_config", None) is None:
+        if self._config is None:
             from .model_folder import read_encoder_config
 
             if self._network is None:

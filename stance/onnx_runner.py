@@ -20,7 +20,6 @@ import numpy as np
 
 from .model_folder import CONFIG_FILE, WEIGHTS_FILE, ModelInfo, base_folder_for
 
-ONNX_PATHS = ("onnx", "onnx-int8")
 #: the network's name for the word-embedding table (BERT-family encoders)
 WORD_TABLE = "encoder.embeddings.word_embeddings.weight"
 #: bumped whenever what the cache folder holds changes

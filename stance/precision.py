@@ -7,6 +7,8 @@ whose rows were measured with ``benchmarks/throughput.py`` (figures in the READM
 from __future__ import annotations
 
 PRECISIONS = ("auto", "bf16", "int8", "off", "onnx", "onnx-int8")
+#: the paths run by ONNX Runtime (:mod:`stance.onnx_runner`)
+ONNX_PATHS = ("onnx", "onnx-int8")
 
 #: The path ``fast="auto"`` takes on a CPU, by the first feature of the CPU found in
 #: this list (measured: see the README's "Speed" section); a CPU with none of them
@@ -77,7 +79,7 @@ def resolve_fast(fast: str, device) -> str:
         raise ValueError(f"unknown fast path {fast!r}; choose one of {', '.join(PRECISIONS)}")
     if fast == "auto":
         fast = choose_auto(device)
-    if fast in ("onnx", "onnx-int8") and _device_type(device) != "cpu":
+    if fast in ONNX_PATHS and _device_type(device) != "cpu":
         raise ValueError(f"fast={fast!r} runs on the CPU only; use fast='off' or 'bf16' on {device}")
     if fast == "int8" and _device_type(device) != "cpu":
         raise ValueError("the int8 path runs on the CPU only; use fast='bf16' or 'off' on a GPU")
