@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .precision import PRECISIONS
+
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .labelset.check import LabelCheckError, check_labels
@@ -206,9 +208,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="model folder or Hub id (default: $STANCE_MODEL, models/default, "
                         "then the user cache)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
-    parser.add_argument("--fast", default="auto", choices=["auto", "bf16", "int8", "off"],
+    parser.add_argument("--fast", default="auto", choices=PRECISIONS,
                         help="inference path: auto (bf16 where the CPU runs it natively, else "
-                        "fp32), bf16, int8, or off (fp32 reference)")
+                        "ONNX Runtime fp32 when installed, else fp32), bf16, int8, onnx, "
+                        "onnx-int8, or off (the fp32 reference); the int8 paths are faster but a "
+                        "sentence's result then depends on its batch (README, Speed)")
     parser.add_argument("--threshold", action="append", metavar="NAME=VALUE",
                         help="override one technique's threshold (repeatable)")
 

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .atomic import atomic_folder
+from .atomic import atomic_folder, atomic_write_text
 from .context import ContextWindow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,6 +80,12 @@ class ModelInfo:
     base_weights: Mapping[str, Any] | None = None
     training: Mapping[str, Any] = field(default_factory=dict)
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    #: How far the fast inference paths stray from the fp32 reference, measured on this
+    #: folder's own weights at training (``training/fast_paths.py``): per path, the change
+    #: of macro-F1 on each held-out split and how much a sentence's result depends on the
+    #: other sentences of its batch. A record for users choosing ``fast=``; ``auto`` never
+    #: takes an int8 path (see :mod:`stance.precision`).
+    fast_paths: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
 
     @property
@@ -99,9 +105,9 @@ class ModelInfo:
         return data
 
     def save(self, folder: str | Path) -> None:
-        Path(folder, INFO_FILE).write_text(
-            json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        """Write ``stance.json`` into ``folder`` (replaced whole, never half-written)."""
+        atomic_write_text(Path(folder, INFO_FILE),
+                          json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
     def load(cls, folder: str | Path) -> "ModelInfo":
@@ -177,7 +183,7 @@ class ModelInfo:
         for key in ("text_prefix", "base_model"):
             if not isinstance(data.get(key, ""), str):
                 raise bad(f"{key!r} must be a string, found {data[key]!r}")
-        for key in ("spelling_variants", "schema", "training", "metrics"):
+        for key in ("spelling_variants", "schema", "training", "metrics", "fast_paths"):
             if not isinstance(data.get(key, {}), dict):
                 raise bad(f"{key!r} must be an object, found {type(data[key]).__name__}")
         base = data.get("base_weights")

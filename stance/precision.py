@@ -20,8 +20,13 @@ AUTO_BY_FEATURE = (
 #: AVX2 (AMD EPYC, 2 cores, the shipped model): ONNX Runtime fp32 scored 90 sentences/s
 #: against 85 for PyTorch fp32, one-sentence p50 5.6 ms against 10.4, load plus first
 #: result 1.20 s against 2.17 s (no torch import), the same figures to the fourth decimal;
-#: bf16 autocast ran 6x slower than fp32 there; int8 lost up to 0.02 of test stance
-#: macro-F1 depending on the weights. Without onnxruntime installed: fp32.
+#: bf16 autocast ran 6x slower than fp32 there. The int8 paths score about 1.5x faster
+#: but ``auto`` never takes them: dynamic quantisation scales the activations of a whole
+#: batch at once, so a sentence's result depends on the other sentences in its batch (the
+#: shipped model, 300 unseen sentences read alone and in batches of 32: stance
+#: probabilities moved by up to 0.16 and 9 stance calls changed; fp32 paths: 1e-6, none),
+#: and how much accuracy they lose depends on the weights (recorded per model in
+#: ``fast_paths`` of ``stance.json``). Without onnxruntime installed: fp32.
 AUTO_FALLBACK = "onnx"
 
 

@@ -75,6 +75,13 @@ def test_temperature_must_be_positive(damaged, value):
         stance.load(damaged)
 
 
+@pytest.mark.parametrize("value", [["onnx-int8"], "within"])
+def test_fast_paths_must_be_an_object(damaged, value):
+    _edit_info(damaged, fast_paths=value)
+    with pytest.raises(ModelFolderError, match=r"'fast_paths' must be an object, found (list|str); rebuild"):
+        stance.load(damaged)
+
+
 @pytest.mark.parametrize("value", ["0.5", 1.5, -0.1, True])
 def test_threshold_must_be_a_number_in_range(damaged, value):
     data = json.loads((damaged / "stance.json").read_text())

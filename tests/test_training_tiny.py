@@ -123,3 +123,27 @@ def test_label_smoothing_changes_the_stance_loss():
     network.label_smoothing = 0.5
     smoothed = float(network(**batch)["loss"].detach())
     assert abs(plain - smoothed) > 1e-4
+
+
+def test_training_measures_the_int8_path_on_the_saved_weights(tiny_model):
+    pytest.importorskip("onnxruntime")
+    info = json.loads((tiny_model / "stance.json").read_text())
+    measured = info["fast_paths"]
+    assert measured["tolerance"] == 0.01 and measured["reference"] == "off"
+    assert measured["reference_consistency"]["stance_calls_changed"] == 0
+    assert measured["reference_consistency"]["largest_stance_probability_change"] <= 1e-5
+    int8 = measured["paths"]["onnx-int8"]
+    assert set(int8) == {"test", "largest_drop", "consistency"}  # the toy labels: one held-out split
+    assert set(int8["test"]) == {"stance_macro_f1", "technique_macro_f1"}
+    assert int8["largest_drop"] == max(0.0, *(-d for d in int8["test"].values()))
+    assert int8["consistency"]["sentences"] == measured["reference_consistency"]["sentences"] > 0
+    card = (tiny_model / "README.md").read_text()
+    assert "## Fast inference paths against fp32" in card and "| `onnx-int8` | test " in card
+
+
+def test_no_fast_paths_flag_skips_the_measurement(tmp_path, tiny_base):
+    labels = write_labels(tmp_path / "labels", toy_rows())
+    out = tmp_path / "m"
+    train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=1,
+                      batch_size=8, max_length=32, baselines=False, fast_paths=False))
+    assert json.loads((out / "stance.json").read_text())["fast_paths"] == {}

@@ -66,6 +66,10 @@ class TrainConfig:
     label_smoothing: float = option(
         0.1, "share of the stance target spread evenly over the classes (0: none; 0.1 is the "
         "recipe chosen by grouped cross-validation, models/README.md)")
+    fast_paths: bool = option(
+        True, "measure, on the saved folder, how far the int8 ONNX path strays from fp32 on the "
+        "held-out splits, so that fast='auto' takes it only where it costs at most 0.01 macro-F1 "
+        "(needs the onnx extra; about a minute)")
     threads: int | None = option(None, "CPU threads for torch (default: torch's choice)")
     blocklist: str | None = option(
         "auto", "held-out blocklist every text and URL is checked against before training; "

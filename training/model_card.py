@@ -82,6 +82,7 @@ def render_model_card(info: ModelInfo) -> str:
                      f"taken at load from `{info.base_weights['base']}` (SHA-256 of the table "
                      f"`{info.base_weights['sha256'][:16]}...`)")
     lines += _flip_lines(metrics)
+    lines += _fast_path_lines(info.fast_paths)
     lines += [
         "",
         "## Known limits",
@@ -97,6 +98,35 @@ def render_model_card(info: ModelInfo) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _fast_path_lines(fast_paths) -> list[str]:
+    """How far each measured fast path strays from fp32: accuracy and batch consistency."""
+    if not fast_paths or not fast_paths.get("paths"):
+        return []
+    reference = fast_paths.get("reference_consistency", {})
+    split = fast_paths.get("consistency_split", "?")
+    lines = ["", "## Fast inference paths against fp32", "",
+             "Measured on the saved weights (`training/fast_paths.py`): the change of macro-F1 "
+             f"against fp32 (`off`) on each held-out split, and, on {reference.get('sentences', '?')} "
+             f"`{split}` sentences, how much a sentence's result changes between being read alone "
+             "and in a batch of 32. `fast=\"auto\"` never takes an int8 path.", "",
+             "| path | macro-F1 change, stance / technique | largest probability change alone vs. "
+             "in a batch, stance / technique | stance calls changed | technique sets changed |",
+             "|---|---|---|---|---|"]
+
+    def row(name: str, accuracy: str, c: dict) -> str:
+        return (f"| `{name}` | {accuracy} | {c.get('largest_stance_probability_change', '?')} / "
+                f"{c.get('largest_technique_probability_change', '?')} | "
+                f"{c.get('stance_calls_changed', '?')} | {c.get('technique_sets_changed', '?')} |")
+
+    lines.append(row("off", "(reference)", reference))
+    for path, measured in fast_paths["paths"].items():
+        accuracy = "; ".join(f"{split_name} {d['stance_macro_f1']:+.4f} / {d['technique_macro_f1']:+.4f}"
+                             for split_name, d in measured.items()
+                             if isinstance(d, dict) and "stance_macro_f1" in d)
+        lines.append(row(path, accuracy, measured.get("consistency", {})))
+    return lines
 
 
 def _split_section(split: str, metrics: dict) -> list[str]:

