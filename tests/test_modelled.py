@@ -145,3 +145,17 @@ def test_every_modelled_sentence_was_labelled_twice(project):
         assert (mod[rid].stance, set(mod[rid].techniques)) == (final["stance"], set(final["techniques"]))
     figures = agreement(list(rows.values()), list(schema.techniques))
     assert all(figures[lang]["stance_kappa"] > 0.6 for lang in ("en", "ru", "uk"))
+
+
+def test_one_outlet_is_spelled_one_way(tmp_path):
+    """The held-out rule and the folds key outlets by exact name: two spellings of one
+    outlet could put it on both sides of the split."""
+    rows = [modelled("x-001", 1, outlet="The Jakarta Post"), modelled("x-002", 1, outlet="Jakarta Post"),
+            modelled("x-003", 1, outlet="For-UA"), modelled("x-004", 1, outlet="forua"),
+            modelled("x-005", 1, outlet="The National"), modelled("x-006", 1, outlet="The Nation")]
+    found = problems(tmp_path, rows)
+    spelled = [m for m in found if "spelled another way" in m]
+    assert len(spelled) == 2
+    assert any(":2: outlet 'Jakarta Post' looks like 'The Jakarta Post' (" in m for m in spelled)
+    assert any(":4: outlet 'forua' looks like 'For-UA' (" in m for m in spelled)
+    assert all("write one outlet one way" in m for m in spelled)

@@ -288,6 +288,33 @@ def _check_excerpts(records: list[LabelRecord], schema: LabelSchema, issues: lis
                                          "--assign-splits`)"))
 
 
+def outlet_spelling_key(outlet: str) -> str:
+    """What two spellings of one outlet share: letters and digits only, case folded,
+    without a leading "The" ("The Jakarta Post", "Jakarta Post"; "For-UA", "ForUA"). The
+    held-out rule and the folds key outlets by their exact name, so the label check
+    refuses two spellings with one key (:func:`check_labels`)."""
+    words = re.findall(r"\w+", outlet.casefold())
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return "".join(words)
+
+
+def _check_outlet_spellings(records: list[LabelRecord], issues: list[LabelIssue]) -> None:
+    """One outlet, one spelling: the held-out rule and the cross-validation folds key outlets
+    by their exact name, so "ForUA" beside "For-UA" could put one outlet on both sides."""
+    first_of: dict[str, LabelRecord] = {}
+    for record in records:
+        if not record.outlet:
+            continue
+        first = first_of.setdefault(outlet_spelling_key(record.outlet), record)
+        if first.outlet != record.outlet:
+            issues.append(LabelIssue(record.file, record.line,
+                                     f"outlet {record.outlet!r} looks like {first.outlet!r} "
+                                     f"({first.where}) spelled another way; write one outlet one "
+                                     "way (outlets are held out and cross-validated by their exact "
+                                     "name), then run `stance check --assign-splits`"))
+
+
 def _check_across(records: list[LabelRecord], schema: LabelSchema,
                   issues: list[LabelIssue], require_splits: bool) -> None:
     by_id: dict[str, LabelRecord] = {}
@@ -314,6 +341,7 @@ def _check_across(records: list[LabelRecord], schema: LabelSchema,
             ))
 
     _check_excerpts(records, schema, issues)
+    _check_outlet_spellings(records, issues)
     for record in records:
         if record.derived_from is None:
             if record.split is None and require_splits:
