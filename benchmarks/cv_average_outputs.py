@@ -1,20 +1,23 @@
 """Score the average of several stance-train-cv reports' out-of-fold outputs (same partition),
 with the CV's own summarise(): temperature and thresholds tuned on the other folds.
-Usage: python benchmarks/cv_average_outputs.py REPORT.json REPORT.json ... (edit LABELS below)."""
-import json, sys, dataclasses
+Usage: python benchmarks/cv_average_outputs.py REPORT.json REPORT.json ...
+(the labels and blocklist are the ones recorded in the first report's config)."""
+import json, sys
 import numpy as np, torch
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 from training.config import TrainConfig
 from training.data import prepare_data
 from training.crossval import summarise
 
-LABELS = "labels"  # the labels the reports were run on
 reports = [json.load(open(p)) for p in sys.argv[1:]]
 ids = reports[0]["out_of_fold"]["ids"]
 for r in reports[1:]:
     if r["out_of_fold"]["ids"] != ids or r["out_of_fold"]["fold"] != reports[0]["out_of_fold"]["fold"]:
         sys.exit("the reports were not run on the same labels and folds: rerun them with the same --labels and --folds")
-cfg = TrainConfig(labels=LABELS, spelling_augment=False, blocklist="auto", out="/tmp/none_oofavg")
+run_config = reports[0]["config"]
+# overwrite: the report's model folder is only named here, nothing is written
+cfg = TrainConfig(labels=run_config["labels"], blocklist=run_config["blocklist"], out=run_config["out"],
+                  overwrite=True, spelling_augment=False)
 data = prepare_data(cfg)
 pool = {r["id"]: r for s in ("train", "dev") for r in data.splits[s].to_list()}
 rows = [pool[i] for i in ids]
