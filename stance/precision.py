@@ -10,23 +10,37 @@ PRECISIONS = ("auto", "bf16", "int8", "off", "onnx", "onnx-int8")
 #: the paths run by ONNX Runtime (:mod:`stance.onnx_runner`)
 ONNX_PATHS = ("onnx", "onnx-int8")
 
-#: The path ``fast="auto"`` takes on a CPU, by the first feature of the CPU found in
-#: this list (measured: see the README's "Speed" section); a CPU with none of them
-#: takes :data:`AUTO_FALLBACK`. A path whose package is missing falls back to fp32.
+#: The paths ``fast="auto"`` takes on a CPU, by the first feature of the CPU found in this
+#: list: one for ``interactive`` use (``stance.load`` and ``predict`` from other code, where
+#: load time and one-sentence latency count) and one for ``batch`` scoring (``stance score``,
+#: ``stance suggest``, the Ray actors, where sentences per second count). ``None``: take
+#: :data:`AUTO_FALLBACK`. Measured with ``benchmarks/throughput.py`` (README, "Speed"):
+#:
+#: - AVX-512 BF16 without AMX (AMD EPYC, 2 cores, the shipped model,
+#:   ``benchmarks/results/throughput_avx512bf16.txt``): bf16 autocast scored 137 sentences/s
+#:   against 92 for ONNX Runtime fp32 and 71 for PyTorch fp32, within 0.002 of fp32's
+#:   macro-F1; but load plus first result took 2.22 s against 1.03 s, and one sentence
+#:   10.4 ms against 5.1, so interactive use takes ONNX Runtime and batch scoring bf16.
+#: - AMX (earlier sessions' CPU): bf16 about 3x fp32, one sentence 10.3 ms; ONNX Runtime
+#:   was not measured there, so both take bf16.
+#: - AVX2 only (AMD EPYC, 2 cores): ONNX Runtime fp32 scored 90 sentences/s against 85 for
+#:   PyTorch fp32, one sentence 5.6 ms against 10.4, load plus first result 1.20 s against
+#:   2.17 s (no torch import), the same figures to the fourth decimal; bf16 autocast ran 6x
+#:   slower than fp32 there.
+#:
+#: The int8 paths score faster still but ``auto`` never takes them: dynamic quantisation
+#: scales the activations of a whole batch at once, so a sentence's result depends on the
+#: other sentences in its batch (the shipped model, 300 unseen sentences read alone and in
+#: batches of 32: stance probabilities moved by up to 0.16 and 9 stance calls changed; fp32
+#: paths: 1e-6, none), and how much accuracy they lose depends on the weights (recorded per
+#: model in ``fast_paths`` of ``stance.json``). Without onnxruntime installed: fp32.
 AUTO_BY_FEATURE = (
-    ("amx_tile", "bf16"),      # AMX: bf16 matrix units, about 3x fp32 (earlier sessions' CPU)
-    ("avx512_bf16", "bf16"),   # native bf16 dot products
+    # feature        interactive  batch
+    ("amx_tile",     "bf16",      "bf16"),
+    ("avx512_bf16",  None,        "bf16"),
 )
-#: AVX2 (AMD EPYC, 2 cores, the shipped model): ONNX Runtime fp32 scored 90 sentences/s
-#: against 85 for PyTorch fp32, one-sentence p50 5.6 ms against 10.4, load plus first
-#: result 1.20 s against 2.17 s (no torch import), the same figures to the fourth decimal;
-#: bf16 autocast ran 6x slower than fp32 there. The int8 paths score about 1.5x faster
-#: but ``auto`` never takes them: dynamic quantisation scales the activations of a whole
-#: batch at once, so a sentence's result depends on the other sentences in its batch (the
-#: shipped model, 300 unseen sentences read alone and in batches of 32: stance
-#: probabilities moved by up to 0.16 and 9 stance calls changed; fp32 paths: 1e-6, none),
-#: and how much accuracy they lose depends on the weights (recorded per model in
-#: ``fast_paths`` of ``stance.json``). Without onnxruntime installed: fp32.
+#: what ``auto`` is chosen for (see :data:`AUTO_BY_FEATURE`)
+WORKLOADS = ("interactive", "batch")
 AUTO_FALLBACK = "onnx"
 
 
@@ -51,23 +65,38 @@ def cpu_features() -> set[str]:
     return found
 
 
-def choose_auto(device) -> str:
-    """The path ``fast="auto"`` takes on ``device`` (``"cpu"``, ``"cuda"``, or a torch device);
-    on the CPU this imports neither torch nor ONNX Runtime."""
+def choose_auto(device, workload: str = "interactive") -> str:
+    """The path ``fast="auto"`` takes on ``device`` (``"cpu"``, ``"cuda"``, or a torch device)
+    for ``workload`` (one of :data:`WORKLOADS`); on the CPU this imports neither torch nor
+    ONNX Runtime."""
+    if workload not in WORKLOADS:
+        raise ValueError(f"unknown workload {workload!r}; choose one of {', '.join(WORKLOADS)}")
     if _device_type(device) == "cuda":
         import torch
 
         return "bf16" if torch.cuda.is_bf16_supported() else "off"
     features = cpu_features()
-    for feature, path in AUTO_BY_FEATURE:
+    for feature, interactive, batch in AUTO_BY_FEATURE:
         if feature in features:
-            return path
+            path = batch if workload == "batch" else interactive
+            if path is not None:
+                return path
+            break
     if AUTO_FALLBACK.startswith("onnx"):
         import importlib.util
 
         if any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "onnx")):
             return "off"  # the onnx extra is not installed: the fp32 reference
     return AUTO_FALLBACK
+
+
+def auto_for_batch(fast: str, device) -> str:
+    """``fast`` as given, except that ``"auto"`` on the CPU becomes the path measured fastest
+    for batch scoring (:data:`AUTO_BY_FEATURE`); ``stance score`` and the Ray actors load
+    their model with it. Other devices keep ``"auto"`` (``stance.load`` resolves it)."""
+    if fast == "auto" and _device_type(device) == "cpu":
+        return choose_auto("cpu", "batch")
+    return fast
 
 
 def resolve_fast(fast: str, device) -> str:

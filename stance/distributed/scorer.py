@@ -38,11 +38,12 @@ class ArticleScorer:
         import stance
         from stance.locate import ModelNotFoundError
         from stance.model_folder import ModelFolderError
+        from stance.precision import auto_for_batch
 
         if device == "cpu":
             torch.set_num_threads(threads)
         try:
-            self.model = stance.load(model_path, device=device, fast=fast)
+            self.model = stance.load(model_path, device=device, fast=auto_for_batch(fast, device))
         except (ModelNotFoundError, ModelFolderError) as err:
             raise ModelFolderError(
                 f"on node {socket.gethostname()} (pid {os.getpid()}): {str(err).rstrip('.')}. "
