@@ -27,7 +27,7 @@ from ..scoring.runner import OutputError, check_settings, scoring_settings
 from .actor_plan import PREPARE_CPUS, plan_actors
 from .cluster import connect, import_ray
 from .partitions import PartitionFolder
-from .pipeline import DOCS_PER_BATCH, load_driver_model, score_documents
+from .pipeline import DOCS_PER_BATCH, actor_fast_path, load_driver_model, score_documents
 from .reading import count_inputs, expand_paths, read_inputs
 from .resume import ResumeKeys
 from .tables import FAILED, SCORED, SKIPPED, ResultTables, record_from_row
@@ -51,7 +51,8 @@ class RayScoreOptions:
     actors: int | None = None
     cpus_per_actor: int = 1
     device: str = "auto"
-    #: Inference path of the actors (``auto``: each actor's hardware decides).
+    #: Inference path of the actors (``auto``: the path of a loaded classifier given as the
+    #: model; else each actor's hardware decides, for batch scoring).
     fast: str = "auto"
     #: A partition pair is committed every this many documents or sentences, whichever first.
     partition_documents: int = 1000
@@ -177,7 +178,8 @@ def score_inputs_ray(inputs: list[str], options: RayScoreOptions, model=None) ->
         results = score_documents(
             documents, classifier, context=options.context, thresholds=options.thresholds,
             language=options.language, batch_size=options.batch_size,
-            docs_per_batch=options.docs_per_batch, fast=options.fast, plan=plan,
+            docs_per_batch=options.docs_per_batch, plan=plan,
+            fast=actor_fast_path(model, None if options.fast == "auto" else options.fast),
             done=ResumeKeys(folder.done))
         results.context.execution_options.preserve_order = True
         bar = tqdm(desc=f"scoring on {plan.describe()}", unit="doc",
