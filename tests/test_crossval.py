@@ -37,8 +37,13 @@ def test_cross_validation_runs_folds_and_reports_spread(tmp_path, tiny_base):
     labels = write_labels(tmp_path / "labels", _modelled_rows(), SCHEMA)
     config = TrainConfig(labels=str(labels), out=str(tmp_path / "unused"), base_model=str(tiny_base),
                          epochs=1, batch_size=8, max_length=32, baselines=False, blocklist="")
-    report = cross_validate(config, folds=3, only=2)
+    progress = tmp_path / "cv.partial.json"
+    report = cross_validate(config, folds=3, only=2, progress_path=progress)
     assert report["folds_run"] == [0, 1] and len(report["per_fold"]) == 2
+    # what a run stopped after its last fold would have kept: every finished fold's outputs
+    kept = json.loads(progress.read_text())
+    assert kept["folds_finished"] == [0, 1] and len(kept["fit_seconds"]) == 2
+    assert kept["out_of_fold"] == report["out_of_fold"]
     stance = report["summary"]["all"]["stance_macro_f1"]
     assert set(stance) == {"mean", "std", "folds"} and len(stance["folds"]) == 2
     assert "summary_per_language_thresholds" in report

@@ -8,7 +8,9 @@ folds; folds balanced by size). For each fold a model is trained on everything e
 training) and predicts the fold. Temperature and technique thresholds for a fold are
 tuned on the other folds' out-of-fold predictions, never on the fold itself. The report
 gives each fold's figures and their mean and standard deviation, overall and per
-language. The ``unseen`` and ``test`` splits are never touched.
+language. The ``unseen`` and ``test`` splits are never touched. While it runs, each
+finished fold's out-of-fold outputs are kept in ``<report>.partial.json`` (removed once
+the report is written), so a run stopped midway keeps the folds it finished.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from stance.atomic import atomic_write_text
 
 from .calibrate import fit_temperature, tune_thresholds
 from .cli import add_arguments, config_from_args
@@ -60,11 +64,14 @@ def _fold_data(data: TrainingData, pool, keep_rows: list[int], config: TrainConf
     return dataclasses.replace(data, splits=splits)
 
 
-def cross_validate(config: TrainConfig, folds: int = 5, only: int | None = None) -> dict:
+def cross_validate(config: TrainConfig, folds: int = 5, only: int | None = None,
+                   progress_path: Path | None = None) -> dict:
     """Train ``folds`` models and return the report (see the module's docstring).
 
     ``only``: train and report just the first ``only`` folds of the same ``folds``-way
-    partition (a cheaper comparison, paired fold by fold with a full run)."""
+    partition (a cheaper comparison, paired fold by fold with a full run).
+    ``progress_path``: after each fold, the out-of-fold outputs of the folds finished so far
+    are written there (atomically), so a run stopped midway keeps its finished folds."""
     from .fit import fit
     from .predictions import split_outputs
     from .train import classifier_for
@@ -94,6 +101,14 @@ def cross_validate(config: TrainConfig, folds: int = 5, only: int | None = None)
         stance_logits, tech_probs = split_outputs(clf, Dataset.from_list([pool[i] for i in held]))
         oof_stance[held] = stance_logits.numpy()
         oof_tech[held] = tech_probs
+        if progress_path is not None:
+            done = [i for i in modelled if fold_of[i] in run[:len(seconds)]]
+            atomic_write_text(progress_path, json.dumps({
+                "config": config.to_dict(), "folds": folds, "folds_finished": run[:len(seconds)],
+                "fit_seconds": [round(x, 1) for x in seconds],
+                "out_of_fold": {"ids": [pool[i]["id"] for i in done], "fold": [fold_of[i] for i in done],
+                                "stance_logits": oof_stance[done].tolist(),
+                                "technique_probs": oof_tech[done].tolist()}}) + "\n")
     langs = np.asarray([pool[i]["lang"] for i in range(len(pool))])
     stance_ref = np.asarray([pool[i]["stance_labels"] for i in range(len(pool))])
     tech_ref = np.asarray([pool[i]["technique_labels"] for i in range(len(pool))]).astype(np.int8)
@@ -167,9 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     args.overwrite = True  # nothing is written to --out
     config = config_from_args(args)
     open_log(report_path.with_suffix(".log"))
-    report = cross_validate(config, folds, only)
     report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    progress_path = report_path.with_suffix(".partial.json")
+    report = cross_validate(config, folds, only, progress_path=progress_path)
+    atomic_write_text(report_path, json.dumps(report, indent=2) + "\n")
+    progress_path.unlink(missing_ok=True)  # the report holds everything it held
     print(format_summary(report))
     log(f"report: {report_path} ({report['total_seconds']:.0f} s)")
     return 0
