@@ -5,8 +5,7 @@ Usage: python benchmarks/cv_average_outputs.py REPORT.json REPORT.json ...
 import json, sys
 import numpy as np, torch
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-from training.config import TrainConfig
-from training.data import prepare_data
+from cv_report_labels import report_rows
 from training.crossval import summarise
 
 reports = [json.load(open(p)) for p in sys.argv[1:]]
@@ -14,13 +13,7 @@ ids = reports[0]["out_of_fold"]["ids"]
 for r in reports[1:]:
     if r["out_of_fold"]["ids"] != ids or r["out_of_fold"]["fold"] != reports[0]["out_of_fold"]["fold"]:
         sys.exit("the reports were not run on the same labels and folds: rerun them with the same --labels and --folds")
-run_config = reports[0]["config"]
-# overwrite: the report's model folder is only named here, nothing is written
-cfg = TrainConfig(labels=run_config["labels"], blocklist=run_config["blocklist"], out=run_config["out"],
-                  overwrite=True, spelling_augment=False)
-data = prepare_data(cfg)
-pool = {r["id"]: r for s in ("train", "dev") for r in data.splits[s].to_list()}
-rows = [pool[i] for i in ids]
+data, rows = report_rows(reports[0])
 langs = np.asarray([r["lang"] for r in rows])
 stance_ref = np.asarray([r["stance_labels"] for r in rows])
 tech_ref = np.asarray([r["technique_labels"] for r in rows]).astype(np.int8)

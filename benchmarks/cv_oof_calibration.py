@@ -12,9 +12,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cv_report_labels import report_rows  # noqa: E402
 from training.calibrate import fit_temperature  # noqa: E402
-from training.config import TrainConfig  # noqa: E402
-from training.data import prepare_data  # noqa: E402
 from training.evaluation import expected_calibration_error  # noqa: E402
 
 
@@ -23,13 +22,9 @@ def ece(probs: np.ndarray, gold: np.ndarray) -> float:
 
 
 def oof_calibration(report: dict) -> dict:
-    config = report["config"]
-    # overwrite: the report's model folder is only named here, nothing is written
-    data = prepare_data(TrainConfig(labels=config["labels"], blocklist=config["blocklist"],
-                                    out=config["out"], overwrite=True, spelling_augment=False))
-    pool = {r["id"]: r for s in ("train", "dev") for r in data.splits[s].to_list()}
+    _, rows = report_rows(report)
     oof = report["out_of_fold"]
-    gold = np.asarray([pool[i]["stance_labels"] for i in oof["ids"]])
+    gold = np.asarray([r["stance_labels"] for r in rows])
     logits = torch.tensor(oof["stance_logits"])
     fold = np.asarray(oof["fold"])
     raw = torch.softmax(logits, -1).numpy()

@@ -91,20 +91,16 @@ def _add_missing(sub, name: str, message: str) -> None:
     parser.set_defaults(func=fail)
 
 
-def _load_model(args: argparse.Namespace):
-    import stance
-
-    return stance.load(args.model, device=args.device, fast=args.fast)
-
-
-def _load_batch_model(args: argparse.Namespace):
-    """The model for batch scoring: ``--fast auto`` takes the path measured fastest in
-    sentences per second on this CPU (``stance.precision.AUTO_BY_FEATURE``)."""
+def _load_model(args: argparse.Namespace, batch: bool = False):
+    """The model of ``--model``; ``batch`` (scoring many documents): ``--fast auto`` takes the
+    path measured fastest in sentences per second on this CPU
+    (``stance.precision.AUTO_BY_FEATURE``)."""
     import stance
 
     from .precision import auto_for_batch
 
-    return stance.load(args.model, device=args.device, fast=auto_for_batch(args.fast, args.device))
+    fast = auto_for_batch(args.fast, args.device) if batch else args.fast
+    return stance.load(args.model, device=args.device, fast=fast)
 
 
 def _thresholds(pairs: list[str] | None) -> dict[str, float] | None:
@@ -195,7 +191,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     except OutputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    model = _load_batch_model(args)
+    model = _load_model(args, batch=True)
     try:
         model.check_thresholds(options.thresholds)
         summary = score_inputs(model, args.inputs, options)
@@ -284,7 +280,7 @@ def _add_suggest(sub) -> None:
     def run(args: argparse.Namespace) -> int:
         from .labelling.commands import run_suggest
 
-        return run_suggest(args, _load_batch_model, _thresholds(args.threshold))
+        return run_suggest(args, lambda a: _load_model(a, batch=True), _thresholds(args.threshold))
 
     suggest.set_defaults(func=run)
 

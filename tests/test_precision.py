@@ -105,7 +105,7 @@ def test_stance_score_loads_the_batch_path_and_predict_the_interactive_one(monke
     asked = []
     monkeypatch.setattr(stance, "load", lambda model, device, fast: asked.append(fast))
     args = argparse.Namespace(model=None, device="cpu", fast="auto")
-    cli._load_batch_model(args)
+    cli._load_model(args, batch=True)
     cli._load_model(args)
     assert asked == ["bf16", "auto"]
 

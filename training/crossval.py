@@ -102,13 +102,12 @@ def cross_validate(config: TrainConfig, folds: int = 5, only: int | None = None,
         oof_stance[held] = stance_logits.numpy()
         oof_tech[held] = tech_probs
         if progress_path is not None:
-            done = [i for i in modelled if fold_of[i] in run[:len(seconds)]]
+            finished = run[:len(seconds)]
+            done = [i for i in modelled if fold_of[i] in finished]
             atomic_write_text(progress_path, json.dumps({
-                "config": config.to_dict(), "folds": folds, "folds_finished": run[:len(seconds)],
+                "config": config.to_dict(), "folds": folds, "folds_finished": finished,
                 "fit_seconds": [round(x, 1) for x in seconds],
-                "out_of_fold": {"ids": [pool[i]["id"] for i in done], "fold": [fold_of[i] for i in done],
-                                "stance_logits": oof_stance[done].tolist(),
-                                "technique_probs": oof_tech[done].tolist()}}) + "\n")
+                "out_of_fold": _out_of_fold(pool, done, fold_of, oof_stance, oof_tech)}) + "\n")
     langs = np.asarray([pool[i]["lang"] for i in range(len(pool))])
     stance_ref = np.asarray([pool[i]["stance_labels"] for i in range(len(pool))])
     tech_ref = np.asarray([pool[i]["technique_labels"] for i in range(len(pool))]).astype(np.int8)
@@ -118,14 +117,19 @@ def cross_validate(config: TrainConfig, folds: int = 5, only: int | None = None,
                                   fold_of, run, data.schema)
     lang_summary, _ = summarise(ids, langs, oof_stance, oof_tech, stance_ref, tech_ref, modelled,
                                 fold_of, run, data.schema, per_language=True)
-    oof = {"ids": [ids[i] for i in modelled], "fold": [fold_of[i] for i in modelled],
-           "stance_logits": oof_stance[modelled].tolist(), "technique_probs": oof_tech[modelled].tolist()}
+    oof = _out_of_fold(pool, modelled, fold_of, oof_stance, oof_tech)
     return {"config": config.to_dict(), "folds": folds, "folds_run": run, "summary": summary,
             "per_fold": per_fold,
             "summary_per_language_thresholds": lang_summary, "out_of_fold": oof,
             "fold_sizes": [sum(1 for i in modelled if fold_of[i] == f) for f in run],
             "fit_seconds": [round(s, 1) for s in seconds],
             "total_seconds": round(time.time() - started, 1)}
+
+
+def _out_of_fold(pool, rows: list[int], fold_of, oof_stance, oof_tech) -> dict:
+    """The report's ``out_of_fold`` record of the pool ``rows``: ids, folds and outputs."""
+    return {"ids": [pool[i]["id"] for i in rows], "fold": [fold_of[i] for i in rows],
+            "stance_logits": oof_stance[rows].tolist(), "technique_probs": oof_tech[rows].tolist()}
 
 
 def summarise(ids, langs, oof_stance, oof_tech, stance_ref, tech_ref, modelled, fold_of, folds: list[int],
