@@ -9,9 +9,9 @@ same trained model and inputs. Printed, side by side:
 
 - sentences per second through ``predict`` and through ``stance score`` (with context and
   ``--no-context``) for each path, and the ratio to the naive way: one forward pass per
-  batch of 32 sentences read with their context (pairs for a pair model; the sentence and
-  its neighbour encoded separately for a vector model), fp32, padded to the whole window,
-  no sorting;
+  batch of 32 sentences read with their context (pairs for a pair or window model, with
+  64 tokens of context; the sentence and its neighbour encoded separately for a vector
+  model), fp32, padded to the whole window, no sorting;
 - ``stance.load()`` plus the first one-sentence ``predict`` in a fresh process (the median
   of ``--load-runs`` fresh processes, each path's cache already built), and whether that
   process imported torch;
@@ -61,7 +61,10 @@ def naive(model, texts, contexts, batch_size=32) -> None:
     info, net, enc = model.info, model.model, model.encoder
     window = model.context_window
     by_vector = window is not None and window.by_vector
-    width = info.max_length + (window.max_tokens if window and not by_vector else 0)
+    # the yardstick for every model: pairs with 64 tokens of context (a window model's
+    # max_tokens is its passage budget, not a context length)
+    context_tokens = 0 if window is None or by_vector else 64 if window.by_window else window.max_tokens
+    width = info.max_length + context_tokens
 
     def padded(rows):
         ids = torch.full((len(rows), width), enc.pad_id, dtype=torch.long)
@@ -82,7 +85,7 @@ def naive(model, texts, contexts, batch_size=32) -> None:
                 out = net.heads(vectors, context)
             else:
                 ids, _, _ = enc.encode(chunk, info.max_length, around if window else None,
-                                       window.max_tokens if window else 0)
+                                       context_tokens)
                 out = net(*padded(ids))
             torch.softmax(out["stance_logits"], -1), torch.sigmoid(out["technique_logits"])
 

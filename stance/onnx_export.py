@@ -1,8 +1,8 @@
 """Exporting a model's network to ONNX, once per model and precision (needs torch and the
 ``onnx`` extra); :mod:`stance.onnx_runner` runs the export without torch.
 
-Two graphs: the encoder (word vectors, attention mask and pooling mask to the pooled
-sentence vector) and the heads (pooled vectors to logits; for a context-vector model, a
+Two graphs: the encoder (word vectors, attention mask, and per sentence a pooling mask
+and the row it is read in, to the pooled sentence vectors) and the heads (pooled vectors to logits; for a context-vector model, a
 table of sentence vectors and, per row, which row is the sentence itself and which its
 context). The word-vector lookup stays outside: the table is read from the weights file
 (:mod:`stance.tensor_map`), which keeps the export at about 45 MB for six layers.
@@ -28,10 +28,10 @@ class _Pooled(torch.nn.Module):
         super().__init__()
         self.encoder = network.encoder
 
-    def forward(self, words, attention_mask, pool_mask):
+    def forward(self, words, attention_mask, pool_mask, passage_of):
         from .network import mean_pool
 
-        return mean_pool(self.encoder.from_words(words, attention_mask), pool_mask)
+        return mean_pool(self.encoder.from_words(words, attention_mask)[passage_of], pool_mask)
 
 
 class _Heads(torch.nn.Module):
@@ -74,12 +74,13 @@ def export_encoder(network, path: Path, int8: bool) -> Path:
         raise ValueError("the onnx paths run BERT-family encoders only; use fast='off'")
     path.parent.mkdir(parents=True, exist_ok=True)
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]])
+    pool = torch.tensor([[1, 1, 0, 0, 0], [0, 0, 1, 1, 1], [1, 1, 1, 1, 0]])
     words = torch.randn(2, 5, network.config.hidden_size)
     axes = {"words": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-            "pool_mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}}
+            "pool_mask": {0: "rows", 1: "tokens"}, "passage_of": {0: "rows"}, "pooled": {0: "rows"}}
     target = path.with_suffix(".fp32.onnx") if int8 else path
-    _export(_Pooled(network), (words, mask, mask), target,
-            ["words", "attention_mask", "pool_mask"], ["pooled"], axes)
+    _export(_Pooled(network), (words, mask, pool, torch.tensor([0, 0, 1])), target,
+            ["words", "attention_mask", "pool_mask", "passage_of"], ["pooled"], axes)
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -23,7 +23,7 @@ from .model_folder import CONFIG_FILE, WEIGHTS_FILE, ModelInfo, base_folder_for
 #: the network's name for the word-embedding table (BERT-family encoders)
 WORD_TABLE = "encoder.embeddings.word_embeddings.weight"
 #: bumped whenever what the cache folder holds changes
-CACHE_FORMAT = "v3"
+CACHE_FORMAT = "v4"
 
 
 def cache_folder(folder: Path, info: ModelInfo) -> Path:
@@ -82,19 +82,24 @@ class OnnxRunner:
         return contextlib.nullcontext()
 
     def vectors(self, input_ids: np.ndarray, attention_mask: np.ndarray,
-                pool_mask: np.ndarray | None = None) -> np.ndarray:
-        """The pooled vector of each row of one padded batch (float32)."""
+                pool_mask: np.ndarray | None = None,
+                passage_of: np.ndarray | None = None) -> np.ndarray:
+        """The pooled vector of each row of ``pool_mask`` (default: of each row of the padded
+        batch), float32; ``passage_of``: the batch row each pooling row reads."""
         words = np.asarray(self.words[input_ids], dtype=np.float32)
+        if passage_of is None:
+            passage_of = np.arange(len(input_ids), dtype=np.int64)
         (pooled,) = self.encoder.run(None, {
             "words": words, "attention_mask": attention_mask,
-            "pool_mask": attention_mask if pool_mask is None else pool_mask})
+            "pool_mask": attention_mask if pool_mask is None else pool_mask,
+            "passage_of": passage_of})
         return pooled
 
-    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray,
-               pool_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, pool_mask: np.ndarray,
+               passage_of: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Stance and technique logits of one padded batch (float32)."""
-        stance, technique = self.heads.run(None, {"pooled": self.vectors(input_ids, attention_mask,
-                                                                         pool_mask)})
+        stance, technique = self.heads.run(None, {"pooled": self.vectors(
+            input_ids, attention_mask, pool_mask, passage_of)})
         return stance, technique
 
     def vector_logits(self, vectors: np.ndarray, own_rows: np.ndarray,

@@ -53,13 +53,15 @@ class TorchRunner:
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(array).to(self.device)
 
-    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray,
-               pool_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Stance and technique logits of one padded batch (float32)."""
+    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, pool_mask: np.ndarray,
+               passage_of: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Stance and technique logits of one padded batch (float32): one row per row of
+        ``pool_mask`` (see ``StanceNetwork.encode`` for ``passage_of``)."""
         with torch.inference_mode():
             out = self.network(input_ids=self._tensor(input_ids),
                                attention_mask=self._tensor(attention_mask),
-                               pool_mask=self._tensor(pool_mask))
+                               pool_mask=self._tensor(pool_mask),
+                               passage_of=None if passage_of is None else self._tensor(passage_of))
         return _numpy(out["stance_logits"]), _numpy(out["technique_logits"])
 
     def vectors(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:

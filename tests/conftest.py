@@ -158,3 +158,17 @@ def tiny_vector_model(tmp_path_factory, tiny_base) -> Path:
     train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=2,
                       batch_size=8, max_length=32, baselines=False, context_mode="vector"))
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_window_model(tmp_path_factory, tiny_base) -> Path:
+    """A tiny model that reads consecutive sentences as one passage (window context)."""
+    from stance_training.config import TrainConfig
+    from stance_training.train import train
+
+    root = tmp_path_factory.mktemp("tiny-window-model")
+    labels = write_labels(root / "labels", toy_rows())
+    out = root / "model"
+    train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=2,
+                      batch_size=8, max_length=32, baselines=False, context_mode="window"))
+    return out

@@ -84,6 +84,16 @@ def test_actor_pool_is_sized_by_the_cluster():
         plan_actors(two_cpus, device="cuda")
 
 
+def test_actors_run_a_loaded_classifier_on_its_own_path_unless_another_is_named(tiny_model):
+    from stance.distributed.pipeline import actor_fast_path
+
+    loaded = stance.load(tiny_model, fast="bf16")
+    assert actor_fast_path(loaded, "auto") == actor_fast_path(loaded, None) == "bf16"
+    assert actor_fast_path(stance.load(tiny_model, fast="off"), "auto") == "off"
+    assert actor_fast_path(loaded, "int8") == "int8"
+    assert actor_fast_path(str(tiny_model), "auto") == actor_fast_path(str(tiny_model), None) == "auto"
+
+
 def test_resume_keys_find_every_written_document():
     from stance.distributed.resume import ResumeKeys
 

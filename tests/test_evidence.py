@@ -54,3 +54,16 @@ def test_bad_requests_are_refused(tiny_model):
         model.predict("The talks lasted two hours.", explain="gradients")
     with pytest.raises(ValueError, match="unknown evidence method 'saliency'"):
         model.predict("The talks lasted two hours.", explain="saliency")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_window_model_explains_the_sentence_read_after_its_context(tiny_window_model, method):
+    m = stance.load(tiny_window_model, fast="off")
+    text = "Russia is a terrorist state and the Kremlin lies."
+    context = "The talks in Istanbul lasted two hours and ended without a deal."
+    p = m.predict(text, context=context, explain=method)
+    assert set(p.evidence) == {p.stance, *p.techniques}
+    for items in p.evidence.values():
+        assert items
+        for e in items:  # words of the sentence (never of its context), each with a weight
+            assert text[e.start:e.end] == e.text and e.weight != 0

@@ -13,6 +13,7 @@ import pytest
 
 import stance
 from stance.tensor_map import mapped_tensor
+from stance.onnx_runner import CACHE_FORMAT
 
 pytest.importorskip("onnxruntime")
 
@@ -66,7 +67,7 @@ def test_a_changed_model_gets_a_new_export(tiny_model, tmp_path, monkeypatch):
     info = json.loads((copy / "config.json").read_text())
     (copy / "config.json").write_text(json.dumps(info, indent=1))  # same config, other bytes
     stance.load(copy, fast="onnx")
-    assert len(list((tmp_path / "onnx").glob("v3-*"))) == 2
+    assert len(list((tmp_path / "onnx").glob(f"{CACHE_FORMAT}-*"))) == 2
 
 
 def test_mapped_tensor_reads_what_safetensors_wrote(tmp_path):

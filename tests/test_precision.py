@@ -59,7 +59,6 @@ def test_auto_path_and_bad_name(tiny_model):
 @pytest.mark.parametrize("features,workload,expected", [
     ({"amx_tile", "avx512f", "avx2"}, "interactive", "bf16"),
     ({"amx_tile", "avx512f", "avx2"}, "batch", "bf16"),
-    ({"avx512_bf16", "avx2"}, "batch", "bf16"),
 ])
 def test_auto_picks_by_cpu_features(monkeypatch, features, workload, expected):
     import stance.precision as precision

@@ -4,7 +4,9 @@ A model that reads its context as a vector (``ContextWindow.mode == "vector"``) 
 trained on batches of consecutive sentences of an article (:class:`ArticleRunBatches`),
 so that most sentences find the sentence before them in their own batch and every
 sentence is encoded once; a context that is not in the batch is added as an extra row
-that carries no loss (:class:`StanceCollator`).
+that carries no loss (:class:`StanceCollator`). A window-context model (``"window"``) is
+trained on the same runs, packed into passages by :func:`stance.windows.pack_passages`,
+exactly as prediction packs an article.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import defaultdict
 import torch
 
 from stance.tokenization import TokenEncoder
+from stance.windows import pack_passages, pad_passages
 
 
 class StanceCollator:
@@ -27,11 +30,15 @@ class StanceCollator:
     as an unlabelled row, and ``context_index`` tells the network which row it is.
     """
 
-    def __init__(self, encoder: TokenEncoder, context_vectors: bool = False):
+    def __init__(self, encoder: TokenEncoder, context_vectors: bool = False,
+                 passage_tokens: int | None = None):
         self.encoder = encoder
         self.context_vectors = context_vectors
+        self.passage_tokens = passage_tokens
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        if self.passage_tokens:
+            return self.passages(features)
         ids = [list(f["input_ids"]) for f in features]
         stance = [f["stance_labels"] for f in features]
         techniques = [f["technique_labels"] for f in features]
@@ -68,15 +75,40 @@ class StanceCollator:
         }
 
 
+    def passages(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        """A window-context batch: the features (runs of consecutive sentences) packed into
+        passages; one pooling row and one label per feature, in passage order."""
+        ids = [list(f["input_ids"]) for f in features]
+        context_ids = [list(f["context_ids"]) for f in features]
+        packed = pack_passages(ids, context_ids, self.passage_tokens)
+        input_ids, attention, pool, passage_of, members = pad_passages(packed, self.encoder.pad_id)
+        order = members.tolist()
+        return {
+            "input_ids": torch.from_numpy(input_ids),
+            "attention_mask": torch.from_numpy(attention),
+            "pool_mask": torch.from_numpy(pool),
+            "passage_of": torch.from_numpy(passage_of),
+            "stance_labels": torch.tensor([features[i]["stance_labels"] for i in order], dtype=torch.long),
+            "technique_labels": torch.tensor([features[i]["technique_labels"] for i in order],
+                                             dtype=torch.float32),
+        }
+
+
 class ArticleRunBatches:
     """Batches of ``batch_size`` rows made of runs of at most ``run`` consecutive sentences
     of one article, the runs shuffled anew (and deterministically) every epoch.
 
     The number of batches is the same every epoch: ``ceil(rows / batch_size)``.
+
+    With ``run_length`` (the padded width a run needs, e.g. its longest passage), runs of
+    similar width are put in the same batch: the shuffled runs are sorted by it within
+    pools of ``pool`` batches, and the batches are then served in a shuffled order. A
+    window-context model needs this: a batch padded to its one long passage wastes most of
+    its tokens (about 2.8x on the project's labels without sorting).
     """
 
     def __init__(self, groups: list[str], places: list[int], batch_size: int, seed: int,
-                 run: int = 8):
+                 run: int = 8, run_length=None, pool: int = 50):
         members: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, (group, place) in enumerate(zip(groups, places)):
             members[group].append((place, index))
@@ -86,6 +118,8 @@ class ArticleRunBatches:
         self.run = run
         self.seed = seed
         self.epoch = 0
+        self.run_length = run_length
+        self.pool = pool
 
     def __len__(self) -> int:
         return -(-self.rows // self.batch_size)
@@ -99,6 +133,17 @@ class ArticleRunBatches:
             cuts = [0, *range(start or self.run, len(article), self.run), len(article)]
             runs += [article[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
         rng.shuffle(runs)
+        if self.run_length is not None:
+            sorted_runs, rows, pool = [], 0, []
+            for run in runs:
+                pool.append(run)
+                rows += len(run)
+                if rows >= self.pool * self.batch_size or run is runs[-1]:
+                    sorted_runs += sorted(pool, key=self.run_length)
+                    rows, pool = 0, []
+            runs = sorted_runs
         order = [i for run in runs for i in run]
-        for begin in range(0, len(order), self.batch_size):
-            yield order[begin:begin + self.batch_size]
+        batches = [order[begin:begin + self.batch_size] for begin in range(0, len(order), self.batch_size)]
+        if self.run_length is not None:
+            rng.shuffle(batches)
+        yield from batches

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from stance.context import ContextWindow
+from stance.context import WINDOW_TOKENS, ContextWindow
 
 
 def option(default, help: str):
@@ -58,11 +58,14 @@ class TrainConfig:
         1, "neighbouring sentences before each sentence the model reads (0 and "
         "--context-after 0: none)")
     context_after: int = option(0, "neighbouring sentences after each sentence")
-    context_tokens: int = option(64, "at most this many tokens of context (pair mode)")
+    context_tokens: int | None = option(
+        None, "pair: at most this many tokens of context (default 64); window: at most this "
+        "many tokens per passage (default 256)")
     context_mode: str = option(
         "pair", "how the context is read: 'pair' (the sentence and its context as one pair "
-        "of segments) or 'vector' (each sentence encoded once; the heads read the previous "
-        "sentence's vector beside its own)")
+        "of segments), 'vector' (each sentence encoded once; the heads read the previous "
+        "sentence's vector beside its own) or 'window' (consecutive sentences read as one "
+        "passage, each encoded once and pooled over its own tokens)")
     label_smoothing: float = option(
         0.1, "share of the stance target spread evenly over the classes (0: none; 0.1 is the "
         "recipe chosen by grouped cross-validation, models/README.md)")
@@ -124,8 +127,10 @@ class TrainConfig:
     def context_window(self) -> ContextWindow | None:
         if self.context_before == 0 and self.context_after == 0:
             return None
-        return ContextWindow(self.context_before, self.context_after, self.context_tokens,
-                             self.context_mode)
+        tokens = self.context_tokens
+        if tokens is None:
+            tokens = WINDOW_TOKENS if self.context_mode == "window" else 64
+        return ContextWindow(self.context_before, self.context_after, tokens, self.context_mode)
 
     def to_dict(self) -> dict:
         return asdict(self)

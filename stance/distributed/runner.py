@@ -179,7 +179,7 @@ def score_inputs_ray(inputs: list[str], options: RayScoreOptions, model=None) ->
             documents, classifier, context=options.context, thresholds=options.thresholds,
             language=options.language, batch_size=options.batch_size,
             docs_per_batch=options.docs_per_batch, plan=plan,
-            fast=actor_fast_path(model, None if options.fast == "auto" else options.fast),
+            fast=actor_fast_path(model, options.fast),
             done=ResumeKeys(folder.done))
         results.context.execution_options.preserve_order = True
         bar = tqdm(desc=f"scoring on {plan.describe()}", unit="doc",
