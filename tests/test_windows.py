@@ -148,6 +148,9 @@ def test_onnx_runs_a_window_model_as_torch_does(tiny_window_model, window_model)
     for a, b in zip(reference.sentences, got.sentences):
         assert a.prediction.stance == b.prediction.stance
         assert a.prediction.stance_scores == pytest.approx(dict(b.prediction.stance_scores), abs=1e-4)
+    quantised = stance.load(tiny_window_model, fast="onnx-int8").score_article(text, lang="en")
+    for a, b in zip(reference.sentences, quantised.sentences):
+        assert a.prediction.stance_scores == pytest.approx(dict(b.prediction.stance_scores), abs=0.08)
 
 
 def test_collator_packs_runs_into_passages_with_labels_in_pooling_order(encoder):

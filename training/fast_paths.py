@@ -57,9 +57,11 @@ def split_macro_f1(clf: StanceClassifier, ds) -> dict[str, float]:
 
 def batch_consistency(clf: StanceClassifier, texts: list[str], contexts: list[str | None]) -> dict:
     """The largest change of a probability, and the changed calls, between each sentence
-    read alone and read in batches of 32."""
+    read alone and read in batches of 32. "Alone" is a batch of one row: one sentence (a
+    pair or vector model), or one passage of a window model, which reads the same
+    sentences together either way, so that only the batch around them changes."""
     batched = clf.predict(texts, context=contexts, batch_size=32)
-    alone = [clf.predict(t, context=c) for t, c in zip(texts, contexts)]
+    alone = clf.predict(texts, context=contexts, batch_size=1)
 
     def largest(field: str) -> float:
         return max((abs(getattr(a, field)[k] - getattr(b, field)[k])
