@@ -391,7 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "or with/without context) instead of refusing")
     score.add_argument("--context", action=argparse.BooleanOptionalAction, default=True,
                        help="read each sentence with the neighbours the model was trained with "
-                       "(default); --no-context reads sentences alone: about twice as fast, "
+                       "(default); --no-context reads sentences alone: about twice as fast with "
+                       "the default (pair) model, barely faster with a vector or window model, "
                        "less accurate (see models/README.md)")
     _add_model_options(score)
     ray = score.add_argument_group("on a Ray cluster (pip install 'stance[ray]')")
