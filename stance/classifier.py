@@ -94,26 +94,30 @@ def check_contexts(contexts, count: int) -> list[str] | None:
     return [item or "" for item in contexts]
 
 
+def usable_positions(positions: int | None, pad_token_id: int | None,
+                     model_type: str | None) -> int | None:
+    """How many tokens one row may hold in the encoder's position table (None: no table
+    given). RoBERTa-style encoders start counting positions after the padding id."""
+    if not positions:
+        return None
+    offset = (pad_token_id or 0) + 1 if model_type in ("roberta", "xlm-roberta") else 0
+    return positions - offset
+
+
 def context_token_limit(window, max_length: int, positions: int | None, pad_token_id: int | None,
                         model_type: str | None) -> int:
     """The context budget of a pair, cut so that sentence (``max_length``), context and the
-    separators between them fit the encoder's position table (RoBERTa-style encoders start
-    counting positions after the padding id)."""
-    budget = window.max_tokens
-    if positions:
-        offset = (pad_token_id or 0) + 1 if model_type in ("roberta", "xlm-roberta") else 0
-        budget = min(budget, positions - offset - max_length - 2)
+    separators between them fit the encoder's position table."""
+    room = usable_positions(positions, pad_token_id, model_type)
+    budget = window.max_tokens if room is None else min(window.max_tokens, room - max_length - 2)
     return max(budget, 0)
 
 
 def passage_token_limit(window, positions: int | None, pad_token_id: int | None,
                         model_type: str | None) -> int:
     """The token budget of a window-context passage, cut to the encoder's position table."""
-    budget = window.max_tokens
-    if positions:
-        offset = (pad_token_id or 0) + 1 if model_type in ("roberta", "xlm-roberta") else 0
-        budget = min(budget, positions - offset)
-    return budget
+    room = usable_positions(positions, pad_token_id, model_type)
+    return window.max_tokens if room is None else min(window.max_tokens, room)
 
 
 class StanceClassifier:
