@@ -397,10 +397,10 @@ class StanceClassifier:
         truncated = [cut[rows[t]] for t in texts]
         return stance, technique, truncated
 
-    def _window_logits(self, texts: list[str], batch_size: int, contexts: list[str] | None):
-        """Consecutive sentences read as passages (see :mod:`stance.windows`): each sentence
-        is encoded once, with its neighbours in the passage."""
-        from .windows import pack_passages, pad_passages, passage_batches
+    def passages(self, texts: list[str], contexts: list[str] | None = None):
+        """How a window-context model reads ``texts``: their passages (see
+        :func:`stance.windows.pack_passages`), and which texts were cut."""
+        from .windows import pack_passages
 
         ids, truncated, _ = self.preprocess(texts)
         context_ids: list[list[int]] = [[] for _ in texts]
@@ -409,9 +409,16 @@ class StanceClassifier:
             encoded, _, _ = self.preprocess([contexts[i] for i in given])
             for i, row in zip(given, encoded):
                 context_ids[i] = row
-        passages = pack_passages(ids, context_ids, self.passage_tokens())
-        stance = np.empty((len(ids), len(self.stance_labels)), dtype=np.float32)
-        technique = np.empty((len(ids), len(self.technique_labels)), dtype=np.float32)
+        return pack_passages(ids, context_ids, self.passage_tokens()), truncated
+
+    def _window_logits(self, texts: list[str], batch_size: int, contexts: list[str] | None):
+        """Consecutive sentences read as passages (see :mod:`stance.windows`): each sentence
+        is encoded once, with its neighbours in the passage."""
+        from .windows import pad_passages, passage_batches
+
+        passages, truncated = self.passages(texts, contexts)
+        stance = np.empty((len(texts), len(self.stance_labels)), dtype=np.float32)
+        technique = np.empty((len(texts), len(self.technique_labels)), dtype=np.float32)
         with self.runner.region():
             for batch in passage_batches(passages, batch_size):
                 input_ids, attention, pool, passage_of, members = pad_passages(batch, self.encoder.pad_id)

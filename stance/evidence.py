@@ -149,11 +149,7 @@ def gradients(clf: "StanceClassifier", text: str, context: str | None, labels: S
 def _passage(clf: "StanceClassifier", text: str, context: str | None) -> tuple[int, list[list[int]]]:
     """A window-context model's reading of one sentence: where its tokens start, and the
     passage (its context, then the sentence) as one row of ids."""
-    from .windows import pack_passages
-
-    ids, _, _ = clf.preprocess([text])
-    context_ids = clf.preprocess([context])[0] if context else [[]]
-    (passage,) = pack_passages(ids, context_ids, clf.passage_tokens())
+    (passage,), _ = clf.passages([text], [context or ""])
     return passage.spans[0][0], [list(passage.ids)]
 
 

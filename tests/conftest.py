@@ -132,43 +132,32 @@ def toy_labels(tmp_path) -> Path:
     return write_labels(tmp_path / "labels", toy_rows())
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory, tiny_base) -> Path:
-    """A trained tiny stance model folder (a few steps on the toy labels)."""
+def _train_tiny(tmp_path_factory, tiny_base, name: str, **options) -> Path:
+    """A tiny stance model folder trained for a few steps on the toy labels."""
     from stance_training.config import TrainConfig
     from stance_training.train import train
 
-    root = tmp_path_factory.mktemp("tiny-model")
+    root = tmp_path_factory.mktemp(name)
     labels = write_labels(root / "labels", toy_rows())
     out = root / "model"
     train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=2,
-                      batch_size=8, max_length=32, baselines=False))
+                      batch_size=8, max_length=32, baselines=False, **options))
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, tiny_base) -> Path:
+    """A trained tiny stance model folder (a few steps on the toy labels)."""
+    return _train_tiny(tmp_path_factory, tiny_base, "tiny-model")
 
 
 @pytest.fixture(scope="session")
 def tiny_vector_model(tmp_path_factory, tiny_base) -> Path:
     """A tiny model that reads its context as the previous sentence's vector."""
-    from stance_training.config import TrainConfig
-    from stance_training.train import train
-
-    root = tmp_path_factory.mktemp("tiny-vector-model")
-    labels = write_labels(root / "labels", toy_rows())
-    out = root / "model"
-    train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=2,
-                      batch_size=8, max_length=32, baselines=False, context_mode="vector"))
-    return out
+    return _train_tiny(tmp_path_factory, tiny_base, "tiny-vector-model", context_mode="vector")
 
 
 @pytest.fixture(scope="session")
 def tiny_window_model(tmp_path_factory, tiny_base) -> Path:
     """A tiny model that reads consecutive sentences as one passage (window context)."""
-    from stance_training.config import TrainConfig
-    from stance_training.train import train
-
-    root = tmp_path_factory.mktemp("tiny-window-model")
-    labels = write_labels(root / "labels", toy_rows())
-    out = root / "model"
-    train(TrainConfig(labels=str(labels), out=str(out), base_model=str(tiny_base), epochs=2,
-                      batch_size=8, max_length=32, baselines=False, context_mode="window"))
-    return out
+    return _train_tiny(tmp_path_factory, tiny_base, "tiny-window-model", context_mode="window")
